@@ -1,0 +1,11 @@
+"""LSTM autoencoders as scikit-learn estimators.
+
+Turn sequences (equal or variable length, univariate or multivariate) into
+fixed-length feature vectors learned without labels, reconstruct them, score
+them for anomaly detection, and forecast them.
+"""
+
+from ._autoencoder import LSTMAutoencoderTransformer
+
+__all__ = ["LSTMAutoencoderTransformer"]
+__version__ = "0.1.0"

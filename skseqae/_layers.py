@@ -1,0 +1,196 @@
+"""Keras layers the autoencoder graphs are made of.
+
+Padding convention: a batch is (batch, time, features) with every padded
+time step NaN in all features, at the end of its sequence. Recurrent layers
+run left to right, so the output at step ``t`` depends on steps ``<= t``
+only: padding can never leak into a sequence's real steps, and the encoder's
+vector is read at each sequence's last real step (:class:`LastStep`). No
+Keras mask is needed, which keeps the fused LSTM kernel usable.
+"""
+
+from ._backend import keras, tf
+
+ops = keras.ops
+
+_PACKAGE = "skseqae"
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SequenceInput(keras.layers.Layer):
+    """Standardize each feature and replace padding by zeros.
+
+    Returns ``(values, lengths)``: the standardized sequences with zeros at
+    padded steps, and each sequence's real length (int32) counted from its
+    non-padded steps.
+
+    The per-feature ``mean`` and ``scale`` are non-trainable weights, set once
+    from the training data, so the standalone encoder takes raw data.
+    """
+
+    def build(self, input_shape):
+        n_features = input_shape[-1]
+        self.mean = self.add_weight(
+            shape=(n_features,), initializer="zeros", trainable=False, name="mean"
+        )
+        self.scale = self.add_weight(
+            shape=(n_features,), initializer="ones", trainable=False, name="scale"
+        )
+
+    def call(self, x):
+        real = ops.logical_not(ops.all(ops.isnan(x), axis=-1))
+        lengths = ops.sum(ops.cast(real, "int32"), axis=1)
+        x = (x - self.mean) / self.scale
+        return ops.where(ops.isnan(x), ops.zeros_like(x), x), lengths
+
+    def compute_output_spec(self, x):
+        return (
+            keras.KerasTensor(x.shape, dtype=x.dtype),
+            keras.KerasTensor(x.shape[:1], dtype="int32"),
+        )
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Unstandardize(keras.layers.Layer):
+    """Map standardized outputs back to the data's units (``x * scale + mean``)."""
+
+    def build(self, input_shape):
+        n_features = input_shape[-1]
+        self.mean = self.add_weight(
+            shape=(n_features,), initializer="zeros", trainable=False, name="mean"
+        )
+        self.scale = self.add_weight(
+            shape=(n_features,), initializer="ones", trainable=False, name="scale"
+        )
+
+    def call(self, x):
+        return x * self.scale + self.mean
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class LastStep(keras.layers.Layer):
+    """Pick each sequence's output at its last real step: ``h[i, lengths[i]-1]``."""
+
+    def call(self, sequences, lengths):
+        return tf.gather(sequences, tf.maximum(lengths - 1, 0), batch_dims=1)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class RepeatToLength(keras.layers.Layer):
+    """Repeat a vector along a new time axis as long as a reference sequence."""
+
+    def call(self, vector, reference):
+        n_steps = ops.shape(reference)[1]
+        return ops.repeat(ops.expand_dims(vector, 1), n_steps, axis=1)
+
+    def compute_output_shape(self, vector_shape, reference_shape):
+        return (vector_shape[0], reference_shape[1], vector_shape[1])
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class ReverseEach(keras.layers.Layer):
+    """Reverse the first ``lengths[i]`` steps of each sequence; keep the rest.
+
+    A decoder that emits a sequence back to front (the reversed
+    reconstruction of Srivastava et al., 2015) goes through this layer so
+    that its output is in natural order for every sequence length. Without
+    ``lengths`` every sequence is reversed whole.
+    """
+
+    def call(self, sequences, lengths=None):
+        if lengths is None:
+            return ops.flip(sequences, axis=1)
+        return tf.reverse_sequence(sequences, lengths, seq_axis=1, batch_axis=0)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class FastLSTM(keras.layers.LSTM):
+    """``keras.layers.LSTM`` with TensorFlow's fused CPU kernel.
+
+    Same weights, same results (to float32 round-off), same configuration as
+    the Keras layer. Where the fused kernel applies (TensorFlow backend, no
+    GPU, tanh/sigmoid activations, no mask, no recurrent dropout, forward
+    direction) it runs ``tf.raw_ops.BlockLSTMV2``, about twice as fast as the
+    step-by-step loop Keras uses on a CPU; everywhere else (relu, GPU with
+    cuDNN, other backends) it is the Keras layer unchanged.
+    """
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if mask is not None and isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if not self._fused_kernel_applies(mask):
+            return super().inner_loop(sequences, initial_state, mask, training)
+        cell = self.cell
+        if training and cell.dropout:
+            keep = cell.get_dropout_mask(sequences[:, 0, :])
+            sequences = sequences * ops.expand_dims(keep, 1)
+        bias = cell.bias if cell.use_bias else tf.zeros([4 * cell.units])
+        batch = tf.shape(sequences)[0]
+        # The kernel is slow (and logs a warning) when both the batch size and
+        # the input size are odd: pad the batch with one row of zeros then.
+        extra = batch % 2 if sequences.shape[-1] % 2 else 0
+        pad = lambda t: tf.pad(t, [[0, extra]] + [[0, 0]] * (t.shape.rank - 1))
+        h, c = _block_lstm(
+            tf.transpose(pad(sequences), (1, 0, 2)),
+            pad(initial_state[0]),
+            pad(initial_state[1]),
+            tf.concat([cell.kernel, cell.recurrent_kernel], axis=0),
+            tf.convert_to_tensor(bias),
+        )
+        h, c = h[:, :batch], c[:, :batch]
+        if self.return_sequences:
+            outputs = tf.transpose(h, (1, 0, 2))
+        else:
+            outputs = tf.expand_dims(h[-1], 1)
+        return h[-1], outputs, [h[-1], c[-1]]
+
+    def _fused_kernel_applies(self, mask):
+        cell = self.cell
+        return (
+            keras.backend.backend() == "tensorflow"
+            and mask is None
+            and not self.go_backwards
+            and not cell.recurrent_dropout
+            and cell.activation is keras.activations.tanh
+            and cell.recurrent_activation is keras.activations.sigmoid
+            and not tf.config.list_logical_devices("GPU")
+            and self.compute_dtype == "float32"
+        )
+
+
+@tf.custom_gradient
+def _block_lstm(x, h0, c0, w, b):
+    """Fused LSTM over time-major ``x``; returns all hidden and cell states.
+
+    TensorFlow registers the gradient of ``BlockLSTMV2`` with the V1 gradient
+    kernel, which assumes the V1 gate order (i, c, f, o) and so returns wrong
+    gradients for V2's Keras order (i, f, c, o). We use ``BlockLSTMGradV2``,
+    whose gradients match ``keras.layers.LSTM`` to float32 round-off
+    (tests/test_layers.py checks this).
+    """
+    zeros = tf.zeros_like(b[: tf.shape(b)[0] // 4])
+    seq_len = tf.cast(tf.shape(x)[0], tf.int64)
+    peepholes = {"wci": zeros, "wcf": zeros, "wco": zeros}
+    common = dict(seq_len_max=seq_len, x=x, cs_prev=c0, h_prev=h0, w=w, b=b)
+    i, cs, f, o, ci, co, h = tf.raw_ops.BlockLSTMV2(
+        **common, **peepholes, cell_clip=0.0, use_peephole=False
+    )
+
+    def grad(dh, dcs):
+        dcs = tf.zeros_like(cs) if dcs is None else dcs
+        dx, dc0, dh0, dw, _, _, _, db = tf.raw_ops.BlockLSTMGradV2(
+            **common,
+            **peepholes,
+            i=i,
+            cs=cs,
+            f=f,
+            o=o,
+            ci=ci,
+            co=co,
+            h=h,
+            cs_grad=dcs,
+            h_grad=dh,
+            use_peephole=False,
+        )
+        return dx, dh0, dc0, dw, db
+
+    return (h, cs), grad

@@ -1,0 +1,173 @@
+"""Pure Keras builders: encoder, decoders and the autoencoder around them.
+
+Everything here is a function of a hashable :class:`NetworkSpec` and a seed;
+the estimators never build layers themselves. The returned Keras models
+share their layers: ``encoder`` is the autoencoder's encoder half (the seed
+tutorial's ``Model(inputs, layers[0].output)``), each standalone decoder
+reuses the autoencoder's decoder layers.
+"""
+
+from dataclasses import dataclass
+
+from ._backend import keras
+from ._layers import (
+    FastLSTM,
+    LastStep,
+    RepeatToLength,
+    ReverseEach,
+    SequenceInput,
+    Unstandardize,
+)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Everything that fixes the architecture (and so a traced train step).
+
+    Attributes
+    ----------
+    n_features : int
+        Features per time step.
+    units : tuple of int
+        Encoder LSTM sizes, first to last; the decoders mirror them.
+    activation : str
+        Activation of every LSTM.
+    dropout : float
+        Input dropout of every LSTM while training.
+    n_future : int
+        0 for a reconstruction autoencoder; else the length of the second,
+        future-predicting decoder's output.
+    reverse : bool
+        Whether the reconstruction decoder emits the sequence back to front.
+    """
+
+    n_features: int
+    units: tuple
+    activation: str
+    dropout: float
+    n_future: int = 0
+    reverse: bool = False
+
+    @property
+    def output_names(self):
+        return ("reconstruction", "future") if self.n_future else ("reconstruction",)
+
+
+@dataclass(frozen=True)
+class Networks:
+    """The Keras models of one fitted estimator, sharing their layers."""
+
+    model: keras.Model
+    encoder: keras.Model
+    decoders: dict
+    input_layer: SequenceInput
+    output_layers: tuple
+
+    def set_scaling(self, mean, scale):
+        """Store the per-feature standardization in the graph."""
+        for layer in (self.input_layer, *self.output_layers):
+            layer.mean.assign(mean)
+            layer.scale.assign(scale)
+
+
+def build_networks(spec, seed, n_timesteps):
+    """Build the autoencoder, its encoder and standalone decoders.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        The architecture.
+    seed : int
+        Seeds every initializer and dropout layer, so that a build is
+        reproducible without touching global random state.
+    n_timesteps : int
+        Output length of the standalone reconstruction decoder.
+
+    Returns
+    -------
+    Networks
+    """
+    seeds = iter(range(seed, seed + 1000))
+    sequences = keras.Input((None, spec.n_features), name="sequences")
+    input_layer = SequenceInput(name="standardize")
+    values, lengths = input_layer(sequences)
+    code = LastStep(name="last_step")(
+        _lstm_stack(spec, spec.units, seeds, values), lengths
+    )
+
+    rec_layers = _decoder_layers(spec, "reconstruction", seeds)
+    rec = _apply(rec_layers, RepeatToLength(name="repeat")(code, values))
+    if spec.reverse:
+        rec = ReverseEach(name="unreverse")(rec, lengths)
+    outputs = [rec]
+    decoders = {
+        "reconstruction": _standalone_decoder(
+            spec, rec_layers, n_timesteps, reverse=spec.reverse
+        )
+    }
+    output_layers = [rec_layers[-1]]
+    if spec.n_future:
+        fut_layers = _decoder_layers(spec, "future", seeds)
+        repeat = keras.layers.RepeatVector(spec.n_future, name="repeat_future")
+        outputs.append(_apply(fut_layers, repeat(code)))
+        decoders["future"] = _standalone_decoder(spec, fut_layers, spec.n_future)
+        output_layers.append(fut_layers[-1])
+
+    model = keras.Model(
+        sequences, outputs if spec.n_future else rec, name="autoencoder"
+    )
+    encoder = keras.Model(sequences, code, name="encoder")
+    return Networks(model, encoder, decoders, input_layer, tuple(output_layers))
+
+
+def _lstm_stack(spec, units, seeds, x):
+    for i, n in enumerate(units):
+        x = _lstm(spec, n, seeds, f"encoder_lstm_{i}")(x)
+    return x
+
+
+def _lstm(spec, n_units, seeds, name):
+    return FastLSTM(
+        n_units,
+        activation=spec.activation,
+        return_sequences=True,
+        dropout=spec.dropout,
+        kernel_initializer=keras.initializers.GlorotUniform(next(seeds)),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
+        seed=next(seeds),
+        name=name,
+    )
+
+
+def _decoder_layers(spec, name, seeds):
+    """The layers of one decoder: mirrored LSTMs, a Dense per step, unscaling."""
+    layers = [
+        _lstm(spec, n, seeds, f"{name}_lstm_{i}")
+        for i, n in enumerate(reversed(spec.units))
+    ]
+    layers.append(
+        keras.layers.Dense(
+            spec.n_features,
+            kernel_initializer=keras.initializers.GlorotUniform(next(seeds)),
+            name=f"{name}_output",
+        )
+    )
+    layers.append(Unstandardize(name=f"{name}_unstandardize"))
+    return layers
+
+
+def _apply(layers, x):
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def _standalone_decoder(spec, layers, n_timesteps, reverse=False):
+    """A Keras model from feature vectors to sequences, sharing ``layers``."""
+    code = keras.Input((spec.units[-1],), name="features")
+    x = keras.layers.RepeatVector(n_timesteps, name="repeat")(code)
+    x = _apply(layers, x)
+    if reverse:
+        x = ReverseEach(name="unreverse")(x)
+    name = f"{layers[0].name.rsplit('_lstm', 1)[0]}_decoder"
+    return keras.Model(code, x, name=name)

@@ -1,0 +1,308 @@
+"""User input <-> internal padded sequences, and back.
+
+Every public method of the estimators passes its input through
+:func:`to_sequences` and its sequence-shaped output through
+:func:`restore_layout`; nothing else in the package looks at how the user
+laid out their data.
+
+Internally a batch of sequences is a float32 array of shape
+``(n_sequences, max_length, n_features)`` whose padded time steps are NaN in
+every feature (tslearn's convention for variable length), plus the length of
+each sequence. Padding is always at the end: the recurrent encoder reads
+steps ``0 .. length - 1`` and never sees what follows.
+"""
+
+from dataclasses import dataclass
+import numpy as np
+from scipy import sparse
+from sklearn.utils.validation import check_array, validate_data
+
+#: Layouts a user can give. ``"tabular"``: 2-D (n_sequences, n_timesteps),
+#: one univariate sequence per row. ``"padded"``: 3-D (n_sequences,
+#: n_timesteps, n_features), trailing all-NaN steps are padding. ``"list"``:
+#: a list or tuple of arrays of shape (T_i, n_features) or (T_i,).
+LAYOUTS = ("tabular", "padded", "list")
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """A validated batch of sequences.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_sequences, max_length, n_features), float32
+        The sequences, NaN in every feature at padded time steps.
+    lengths : ndarray of shape (n_sequences,), int64
+        Number of real time steps of each sequence (>= 1).
+    layout : {"tabular", "padded", "list"}
+        How the user laid the data out, so outputs can be returned alike.
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+    layout: str
+
+    @property
+    def n_features(self):
+        return self.values.shape[2]
+
+    def __len__(self):
+        return self.values.shape[0]
+
+
+def to_sequences(estimator, X, *, reset, min_length=1):
+    """Validate ``X`` and return it as :class:`Sequences`.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Used for error messages and, through scikit-learn's ``validate_data``,
+        for ``n_features_in_`` and ``feature_names_in_``.
+    X : array-like, DataFrame, or list of array-like
+        See the module docstring for the accepted layouts.
+    reset : bool
+        True in ``fit``: record ``n_features_in_`` (and the per-step feature
+        count). False elsewhere: check ``X`` against what ``fit`` recorded.
+    min_length : int, default=1
+        Shortest allowed sequence.
+
+    Returns
+    -------
+    Sequences
+    """
+    name = type(estimator).__name__
+    if sparse.issparse(X):
+        raise TypeError(
+            f"{name} does not accept sparse input: sequences are dense. "
+            "Convert it with X.toarray() first."
+        )
+    if not isinstance(X, (list, tuple)) and not hasattr(X, "shape"):
+        X = np.asarray(X)  # array-likes that only implement __array__
+    if isinstance(X, (list, tuple)):
+        seqs = _from_list(name, X)
+        _check_step_features(estimator, seqs.n_features, reset=reset)
+        if reset:
+            estimator.n_features_in_ = seqs.n_features
+            _forget_feature_names(estimator)
+    elif len(X.shape) == 3:
+        seqs = _from_3d(name, X)
+        _check_step_features(estimator, seqs.n_features, reset=reset)
+        if reset:
+            estimator.n_features_in_ = seqs.n_features
+            _forget_feature_names(estimator)
+    else:
+        seqs = _from_2d(estimator, X, reset=reset)
+        _check_step_features(estimator, 1, reset=reset)
+    if reset:
+        estimator._n_step_features = seqs.n_features
+        estimator._fit_layout = seqs.layout
+    _check_min_length(name, seqs.lengths, min_length)
+    return seqs
+
+
+def restore_layout(values, lengths, layout):
+    """Return padded outputs in the layout the user's input came in.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_sequences, max_length, n_features)
+        Outputs; steps at or beyond each sequence's length are padding.
+    lengths : ndarray of shape (n_sequences,)
+        Real length of each output sequence.
+    layout : {"tabular", "padded", "list"}
+        The layout of the user's input.
+
+    Returns
+    -------
+    list of ndarray, or ndarray
+        ``"list"``: a list of (length_i, n_features) arrays. ``"padded"``: the
+        3-D array with NaN at padded steps. ``"tabular"``: 2-D
+        (n_sequences, max_length), NaN at padded steps.
+    """
+    if layout == "list":
+        return [np.array(v[:n]) for v, n in zip(values, lengths)]
+    out = np.array(values)
+    out[np.arange(out.shape[1])[None, :] >= np.asarray(lengths)[:, None]] = np.nan
+    return out[:, :, 0] if layout == "tabular" else out
+
+
+def padded(sequences, max_length=None):
+    """Stack a list of (T_i, n_features) arrays into a NaN-padded 3-D array."""
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    max_length = int(lengths.max()) if max_length is None else max_length
+    n_features = sequences[0].shape[1]
+    out = np.full((len(sequences), max_length, n_features), np.nan, np.float32)
+    for i, s in enumerate(sequences):
+        out[i, : len(s)] = s
+    return out
+
+
+# --------------------------------------------------------------------------
+# One function per layout.
+
+_ARRAY_CHECKS = {"dtype": [np.float64, np.float32], "ensure_all_finite": "allow-nan"}
+
+
+def _from_2d(estimator, X, *, reset):
+    # scikit-learn's own validation gives the errors (and their exact wording)
+    # that users and the estimator checks expect: 1-D input, complex numbers,
+    # strings, empty arrays, infinity, and the n_features_in_ check.
+    # When fit saw 3-D or list input, n_features_in_ counts features per
+    # step, and a 2-D array is simply univariate sequences of any length.
+    if reset or getattr(estimator, "_fit_layout", "tabular") == "tabular":
+        X = validate_data(estimator, X, reset=reset, **_ARRAY_CHECKS)
+    else:
+        X = check_array(X, **_ARRAY_CHECKS)
+    values = np.asarray(X, dtype=np.float32)[:, :, None]
+    return _with_lengths(type(estimator).__name__, values, "tabular")
+
+
+def _from_3d(name, X):
+    X = check_array(
+        X,
+        allow_nd=True,
+        dtype=[np.float64, np.float32],
+        ensure_all_finite="allow-nan",
+        input_name="X",
+    )
+    if X.shape[2] == 0:
+        raise ValueError(
+            f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required "
+            f"by {name}: each time step needs at least one feature."
+        )
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"{name} got sequences with 0 time steps (shape={X.shape}); "
+            "each sequence needs at least one time step."
+        )
+    return _with_lengths(name, np.asarray(X, dtype=np.float32), "padded")
+
+
+def _from_list(name, X):
+    if len(X) == 0:
+        raise ValueError(
+            f"{name} got an empty list: found 0 sequence(s) while a minimum of "
+            "1 is required."
+        )
+    arrays = []
+    for i, seq in enumerate(X):
+        if sparse.issparse(seq):
+            raise TypeError(
+                f"{name} does not accept sparse input (sequence {i} is sparse). "
+                "Convert it with .toarray() first."
+            )
+        a = _as_float_array(name, seq, i)
+        if a.shape[0] == 0:
+            raise ValueError(
+                f"{name}: sequence {i} has 0 time steps; every sequence needs "
+                "at least one. Drop empty sequences before calling."
+            )
+        arrays.append(a)
+    n_feats = {a.shape[1] for a in arrays}
+    if len(n_feats) > 1:
+        counts = [a.shape[1] for a in arrays]
+        first_bad = next(i for i, c in enumerate(counts) if c != counts[0])
+        raise ValueError(
+            f"{name}: the sequences disagree on the number of features per "
+            f"time step: sequence 0 has {counts[0]}, sequence {first_bad} has "
+            f"{counts[first_bad]}. Every sequence needs the same features."
+        )
+    return _with_lengths(name, padded(arrays), "list")
+
+
+def _as_float_array(name, seq, i):
+    a = np.asarray(seq)
+    if a.ndim == 0:
+        raise ValueError(
+            f"{name} expected a list of sequences, but element {i} is a scalar. "
+            "Reshape your data: a single univariate sequence s is passed as "
+            "[s] (or np.asarray(s).reshape(1, -1))."
+        )
+    if a.ndim > 2:
+        raise ValueError(
+            f"{name}: sequence {i} has {a.ndim} dimensions; each sequence in a "
+            "list must be 1-D (T,) or 2-D (T, n_features)."
+        )
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.shape[1] == 0:
+        raise ValueError(
+            f"0 feature(s) (shape={a.shape}) while a minimum of 1 is required "
+            f"by {name} (sequence {i})."
+        )
+    try:
+        return check_array(
+            a,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            ensure_min_samples=0,
+            input_name=f"sequence {i}",
+        ).astype(np.float32)
+    except ValueError as exc:
+        raise ValueError(f"{name}: sequence {i}: {exc}") from exc
+
+
+def _with_lengths(name, values, layout):
+    """Derive lengths from trailing all-NaN padding; reject any other NaN."""
+    if np.isinf(values).any():
+        raise ValueError(
+            f"Input X contains infinity or a value too large for float32, "
+            f"which {name} cannot train on. Replace or clip those values."
+        )
+    if values.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={values.shape}) while a "
+            f"minimum of 1 is required by {name}."
+        )
+    nan = np.isnan(values)
+    if not nan.any():
+        lengths = np.full(values.shape[0], values.shape[1], dtype=np.int64)
+        return Sequences(values, lengths, layout)
+    step_is_pad = nan.all(axis=2)
+    # A sequence's length is one past its last time step that is not padding.
+    real = ~step_is_pad
+    lengths = np.where(
+        real.any(axis=1), values.shape[1] - np.argmax(real[:, ::-1], axis=1), 0
+    ).astype(np.int64)
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(
+            f"{name}: sequence {empty[0]} is entirely NaN, so it has no time "
+            "steps. Drop it, or impute its values."
+        )
+    inside = nan & (np.arange(values.shape[1])[None, :, None] < lengths[:, None, None])
+    if inside.any():
+        i, t, f = np.argwhere(inside)[0]
+        raise ValueError(
+            f"Input X contains NaN inside a sequence ({name}: sequence {i}, time "
+            f"step {t}, feature {f}). NaN is only allowed as trailing padding, "
+            "where every feature of a time step is NaN. Impute missing values "
+            "first (e.g. interpolate along time)."
+        )
+    return Sequences(values, lengths, layout)
+
+
+def _check_step_features(estimator, n_features, *, reset):
+    fitted = getattr(estimator, "_n_step_features", None)
+    if reset or fitted is None or n_features == fitted:
+        return
+    raise ValueError(
+        f"{type(estimator).__name__} expected {fitted} feature(s) per time step, "
+        f"got {n_features} (it was fitted on {fitted}). Pass sequences with the "
+        "same features as in fit."
+    )
+
+
+def _check_min_length(name, lengths, min_length):
+    short = np.flatnonzero(lengths < min_length)
+    if short.size:
+        i = short[0]
+        raise ValueError(
+            f"{name} needs sequences of at least {min_length} time steps, but "
+            f"sequence {i} has {lengths[i]}."
+        )
+
+
+def _forget_feature_names(estimator):
+    if hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
