@@ -94,8 +94,9 @@ class _BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
             for u in units
         ):
             raise ValueError(
-                f"The 'units' parameter of {type(self).__name__} must be an int >= 1 "
-                f"or a non-empty tuple of them (one per stacked LSTM), got {self.units!r}."
+                f"The 'units' parameter of {type(self).__name__} must be an int "
+                ">= 1 or a non-empty tuple of them (one per stacked LSTM), got "
+                f"{self.units!r}."
             )
         return tuple(int(u) for u in units)
 

@@ -128,7 +128,10 @@ class FastLSTM(keras.layers.LSTM):
         # The kernel is slow (and logs a warning) when both the batch size and
         # the input size are odd: pad the batch with one row of zeros then.
         extra = batch % 2 if sequences.shape[-1] % 2 else 0
-        pad = lambda t: tf.pad(t, [[0, extra]] + [[0, 0]] * (t.shape.rank - 1))
+
+        def pad(t):
+            return tf.pad(t, [[0, extra]] + [[0, 0]] * (t.shape.rank - 1))
+
         h, c = _block_lstm(
             tf.transpose(pad(sequences), (1, 0, 2)),
             pad(initial_state[0]),

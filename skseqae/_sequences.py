@@ -13,6 +13,7 @@ steps ``0 .. length - 1`` and never sees what follows.
 """
 
 from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_array, validate_data

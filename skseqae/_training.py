@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._backend import keras, tf
-
 from ._models import build_networks
 
 _CACHE_SIZE = 8
@@ -304,7 +303,8 @@ class _Trainer:
             _masked_mse(out, target, n, inverse_scale)
             for out, target, n in zip(outputs, targets, lengths)
         ]
-        total = tf.add_n([w * l for w, l in zip(tf.unstack(loss_weights), per_output)])
+        weights = tf.unstack(loss_weights)
+        total = tf.add_n([w * loss for w, loss in zip(weights, per_output)])
         return tf.reduce_mean(total), per_output
 
     def _train_step(self, inputs, targets, lengths, loss_weights):
