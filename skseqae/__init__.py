@@ -6,6 +6,7 @@ them for anomaly detection, and forecast them.
 """
 
 from ._autoencoder import LSTMAutoencoderTransformer
+from ._composite import CompositeLSTMAutoencoder
 
-__all__ = ["LSTMAutoencoderTransformer"]
+__all__ = ["CompositeLSTMAutoencoder", "LSTMAutoencoderTransformer"]
 __version__ = "0.1.0"

@@ -125,20 +125,22 @@ class LSTMAutoencoderTransformer(TransformerMixin, _BaseSequenceAutoencoder):
         random_state=None,
         verbose=0,
     ):
-        self.units = units
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.optimizer = optimizer
-        self.dropout = dropout
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.callbacks = callbacks
-        self.shuffle = shuffle
-        self.scale = scale
-        self.random_state = random_state
-        self.verbose = verbose
+        super().__init__(
+            units=units,
+            activation=activation,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            dropout=dropout,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            shuffle=shuffle,
+            scale=scale,
+            random_state=random_state,
+            verbose=verbose,
+        )
 
     def fit(self, X, y=None):
         """Fit the autoencoder to reconstruct sequences ``X``.

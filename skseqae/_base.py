@@ -43,6 +43,39 @@ class _BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
     }
 
+    def __init__(
+        self,
+        *,
+        units,
+        activation,
+        epochs,
+        batch_size,
+        learning_rate,
+        optimizer,
+        dropout,
+        validation_fraction,
+        patience,
+        callbacks,
+        shuffle,
+        scale,
+        random_state,
+        verbose,
+    ):
+        self.units = units
+        self.activation = activation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.dropout = dropout
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.callbacks = callbacks
+        self.shuffle = shuffle
+        self.scale = scale
+        self.random_state = random_state
+        self.verbose = verbose
+
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -72,7 +105,7 @@ class _BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
             from ._training import train
 
             units = self._check_units()
-            seqs = to_sequences(self, X, reset=True, min_length=self._min_length())
+            seqs = to_sequences(self, X, reset=True)
             data = self._training_data(seqs, **fit_params)
             spec = self._network_spec(seqs.n_features, units)
             rng = self._random_generator()
@@ -99,9 +132,6 @@ class _BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
                 f"{self.units!r}."
             )
         return tuple(int(u) for u in units)
-
-    def _min_length(self):
-        return 1
 
     def _random_generator(self):
         # Never touch NumPy's global generator: None means fresh OS entropy.
@@ -267,12 +297,16 @@ class _BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
 
     def _validated(self, X):
         check_is_fitted(self)
-        return to_sequences(self, X, reset=False, min_length=self._min_length())
+        return to_sequences(self, X, reset=False)
 
-    def _reconstruct(self, seqs):
+    def _run_model(self, values, lengths):
+        """All outputs of ``model_`` (reconstruction first), NaN-padded."""
         from ._inference import run_chunked
 
-        return run_chunked(self._inference.reconstruct, seqs.values, seqs.lengths)[0]
+        return run_chunked(self._inference.reconstruct, values, lengths)
+
+    def _reconstruct(self, seqs):
+        return self._run_model(seqs.values, seqs.lengths)[0]
 
     @property
     def _n_features_out(self):

@@ -197,3 +197,81 @@ def _block_lstm(x, h0, c0, w, b):
         return dx, dh0, dc0, dw, db
 
     return (h, cs), grad
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class FeedbackDecoderCell(keras.layers.Layer):
+    """A decoder step that also reads its own previous output.
+
+    At each step the stacked LSTM cells read ``[input, previous output]`` and
+    a Dense layer emits the step's output, which is fed back at the next
+    step (zeros at the first). This is the conditional decoder of
+    Srivastava et al. (2015); it runs the same way in training and in
+    inference (no teacher forcing), so there is no train/test mismatch.
+    Wrap it in ``keras.layers.RNN``.
+
+    Parameters
+    ----------
+    units : list of int
+        Sizes of the stacked LSTM cells.
+    n_features : int
+        Size of each output step.
+    activation : str
+        Activation of the LSTM cells.
+    dropout : float
+        Input dropout of the LSTM cells while training.
+    seeds : list of int
+        ``3 * len(units) + 1`` distinct seeds for the initializers and dropout.
+    """
+
+    def __init__(self, units, n_features, activation, dropout, seeds, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.n_features = list(units), n_features
+        self.activation, self.dropout, self.seeds = activation, dropout, list(seeds)
+        self.cells = [
+            keras.layers.LSTMCell(
+                n,
+                activation=activation,
+                dropout=dropout,
+                kernel_initializer=keras.initializers.GlorotUniform(seeds[3 * i]),
+                recurrent_initializer=keras.initializers.Orthogonal(
+                    seed=seeds[3 * i + 1]
+                ),
+                seed=seeds[3 * i + 2],
+                name=f"cell_{i}",
+            )
+            for i, n in enumerate(self.units)
+        ]
+        self.dense = keras.layers.Dense(
+            n_features,
+            kernel_initializer=keras.initializers.GlorotUniform(seeds[-1]),
+            name="output",
+        )
+        self.state_size = [n for n in self.units for _ in (0, 1)] + [n_features]
+        self.output_size = n_features
+
+    def build(self, input_shape):
+        size = input_shape[-1] + self.n_features
+        for cell in self.cells:
+            cell.build((None, size))
+            size = cell.units
+        self.dense.build((None, size))
+
+    def call(self, inputs, states, training=False):
+        x = ops.concatenate([inputs, states[-1]], axis=-1)
+        new_states = []
+        for i, cell in enumerate(self.cells):
+            x, (h, c) = cell(x, [states[2 * i], states[2 * i + 1]], training=training)
+            new_states += [h, c]
+        y = self.dense(x)
+        return y, new_states + [y]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "n_features": self.n_features,
+            "activation": self.activation,
+            "dropout": self.dropout,
+            "seeds": self.seeds,
+        }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ._backend import keras
 from ._layers import (
     FastLSTM,
+    FeedbackDecoderCell,
     LastStep,
     RepeatToLength,
     ReverseEach,
@@ -39,6 +40,8 @@ class NetworkSpec:
         future-predicting decoder's output.
     reverse : bool
         Whether the reconstruction decoder emits the sequence back to front.
+    conditional : bool
+        Whether each decoder step also reads the decoder's previous output.
     """
 
     n_features: int
@@ -47,6 +50,7 @@ class NetworkSpec:
     dropout: float
     n_future: int = 0
     reverse: bool = False
+    conditional: bool = False
 
     @property
     def output_names(self):
@@ -102,7 +106,7 @@ def build_networks(spec, seed, n_timesteps):
     outputs = [rec]
     decoders = {
         "reconstruction": _standalone_decoder(
-            spec, rec_layers, n_timesteps, reverse=spec.reverse
+            spec, "reconstruction", rec_layers, n_timesteps, reverse=spec.reverse
         )
     }
     output_layers = [rec_layers[-1]]
@@ -110,7 +114,9 @@ def build_networks(spec, seed, n_timesteps):
         fut_layers = _decoder_layers(spec, "future", seeds)
         repeat = keras.layers.RepeatVector(spec.n_future, name="repeat_future")
         outputs.append(_apply(fut_layers, repeat(code)))
-        decoders["future"] = _standalone_decoder(spec, fut_layers, spec.n_future)
+        decoders["future"] = _standalone_decoder(
+            spec, "future", fut_layers, spec.n_future
+        )
         output_layers.append(fut_layers[-1])
 
     model = keras.Model(
@@ -141,6 +147,17 @@ def _lstm(spec, n_units, seeds, name):
 
 def _decoder_layers(spec, name, seeds):
     """The layers of one decoder: mirrored LSTMs, a Dense per step, unscaling."""
+    if spec.conditional:
+        cell = FeedbackDecoderCell(
+            list(reversed(spec.units)),
+            spec.n_features,
+            spec.activation,
+            spec.dropout,
+            [next(seeds) for _ in range(3 * len(spec.units) + 1)],
+            name=f"{name}_cell",
+        )
+        rnn = keras.layers.RNN(cell, return_sequences=True, name=f"{name}_rnn")
+        return [rnn, Unstandardize(name=f"{name}_unstandardize")]
     layers = [
         _lstm(spec, n, seeds, f"{name}_lstm_{i}")
         for i, n in enumerate(reversed(spec.units))
@@ -162,12 +179,11 @@ def _apply(layers, x):
     return x
 
 
-def _standalone_decoder(spec, layers, n_timesteps, reverse=False):
+def _standalone_decoder(spec, name, layers, n_timesteps, reverse=False):
     """A Keras model from feature vectors to sequences, sharing ``layers``."""
     code = keras.Input((spec.units[-1],), name="features")
     x = keras.layers.RepeatVector(n_timesteps, name="repeat")(code)
     x = _apply(layers, x)
     if reverse:
         x = ReverseEach(name="unreverse")(x)
-    name = f"{layers[0].name.rsplit('_lstm', 1)[0]}_decoder"
-    return keras.Model(code, x, name=name)
+    return keras.Model(code, x, name=f"{name}_decoder")

@@ -51,7 +51,7 @@ class Sequences:
         return self.values.shape[0]
 
 
-def to_sequences(estimator, X, *, reset, min_length=1):
+def to_sequences(estimator, X, *, reset):
     """Validate ``X`` and return it as :class:`Sequences`.
 
     Parameters
@@ -64,41 +64,52 @@ def to_sequences(estimator, X, *, reset, min_length=1):
     reset : bool
         True in ``fit``: record ``n_features_in_`` (and the per-step feature
         count). False elsewhere: check ``X`` against what ``fit`` recorded.
-    min_length : int, default=1
-        Shortest allowed sequence.
 
     Returns
     -------
     Sequences
     """
     name = type(estimator).__name__
-    if sparse.issparse(X):
-        raise TypeError(
-            f"{name} does not accept sparse input: sequences are dense. "
-            "Convert it with X.toarray() first."
-        )
-    if not isinstance(X, (list, tuple)) and not hasattr(X, "shape"):
-        X = np.asarray(X)  # array-likes that only implement __array__
-    if isinstance(X, (list, tuple)):
-        seqs = _from_list(name, X)
-        _check_step_features(estimator, seqs.n_features, reset=reset)
-        if reset:
-            estimator.n_features_in_ = seqs.n_features
-            _forget_feature_names(estimator)
-    elif len(X.shape) == 3:
-        seqs = _from_3d(name, X)
-        _check_step_features(estimator, seqs.n_features, reset=reset)
-        if reset:
-            estimator.n_features_in_ = seqs.n_features
-            _forget_feature_names(estimator)
-    else:
-        seqs = _from_2d(estimator, X, reset=reset)
-        _check_step_features(estimator, 1, reset=reset)
+    X = _list_or_array(name, X)
+    tabular = not isinstance(X, (list, tuple)) and len(X.shape) != 3
+    if tabular and (reset or getattr(estimator, "_fit_layout", None) == "tabular"):
+        # scikit-learn's own validation gives the errors (and their wording)
+        # that users and the estimator checks expect, and n_features_in_ and
+        # feature_names_in_ (columns are time steps in this layout).
+        X = validate_data(estimator, X, reset=reset, **_ARRAY_CHECKS)
+    seqs = as_sequences(X, name=name)
+    _check_step_features(estimator, seqs.n_features, reset=reset)
     if reset:
+        if not tabular:
+            estimator.n_features_in_ = seqs.n_features
+            if hasattr(estimator, "feature_names_in_"):
+                del estimator.feature_names_in_
         estimator._n_step_features = seqs.n_features
         estimator._fit_layout = seqs.layout
-    _check_min_length(name, seqs.lengths, min_length)
     return seqs
+
+
+def as_sequences(X, *, name):
+    """Validate ``X`` on its own (no fitted state) as :class:`Sequences`.
+
+    Parameters
+    ----------
+    X : array-like, DataFrame, or list of array-like
+        See the module docstring for the accepted layouts.
+    name : str
+        What to call the caller in error messages.
+
+    Returns
+    -------
+    Sequences
+    """
+    X = _list_or_array(name, X)
+    if isinstance(X, (list, tuple)):
+        return _from_list(name, X)
+    if len(X.shape) == 3:
+        return _from_3d(name, X)
+    X = check_array(X, **_ARRAY_CHECKS)
+    return _with_lengths(name, np.asarray(X, dtype=np.float32)[:, :, None], "tabular")
 
 
 def restore_layout(values, lengths, layout):
@@ -144,18 +155,15 @@ def padded(sequences, max_length=None):
 _ARRAY_CHECKS = {"dtype": [np.float64, np.float32], "ensure_all_finite": "allow-nan"}
 
 
-def _from_2d(estimator, X, *, reset):
-    # scikit-learn's own validation gives the errors (and their exact wording)
-    # that users and the estimator checks expect: 1-D input, complex numbers,
-    # strings, empty arrays, infinity, and the n_features_in_ check.
-    # When fit saw 3-D or list input, n_features_in_ counts features per
-    # step, and a 2-D array is simply univariate sequences of any length.
-    if reset or getattr(estimator, "_fit_layout", "tabular") == "tabular":
-        X = validate_data(estimator, X, reset=reset, **_ARRAY_CHECKS)
-    else:
-        X = check_array(X, **_ARRAY_CHECKS)
-    values = np.asarray(X, dtype=np.float32)[:, :, None]
-    return _with_lengths(type(estimator).__name__, values, "tabular")
+def _list_or_array(name, X):
+    if sparse.issparse(X):
+        raise TypeError(
+            f"{name} does not accept sparse input: sequences are dense. "
+            "Convert it with X.toarray() first."
+        )
+    if not isinstance(X, (list, tuple)) and not hasattr(X, "shape"):
+        X = np.asarray(X)  # array-likes that only implement __array__
+    return X
 
 
 def _from_3d(name, X):
@@ -294,16 +302,44 @@ def _check_step_features(estimator, n_features, *, reset):
     )
 
 
-def _check_min_length(name, lengths, min_length):
-    short = np.flatnonzero(lengths < min_length)
+def split_future(estimator, seqs, n_future):
+    """Split each sequence into a context and its last ``n_future`` steps.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        For error messages.
+    seqs : Sequences
+    n_future : int
+
+    Returns
+    -------
+    context : Sequences
+        The first ``length - n_future`` steps of each sequence.
+    future : ndarray of shape (n_sequences, n_future, n_features)
+        The last ``n_future`` real steps of each sequence.
+    """
+    lengths = seqs.lengths
+    short = np.flatnonzero(lengths < n_future + 1)
     if short.size:
         i = short[0]
         raise ValueError(
-            f"{name} needs sequences of at least {min_length} time steps, but "
-            f"sequence {i} has {lengths[i]}."
+            f"{type(estimator).__name__} with n_future={n_future} needs sequences of "
+            f"at least {n_future + 1} time steps (a context of one step or more, "
+            f"then the {n_future} steps to predict), but sequence {i} has "
+            f"{lengths[i]}{_columns_note(seqs)}. Lower n_future or drop short "
+            "sequences."
         )
+    context_lengths = lengths - n_future
+    steps = context_lengths[:, None] + np.arange(n_future)[None, :]
+    future = np.take_along_axis(seqs.values, steps[:, :, None], axis=1)
+    context = np.array(seqs.values[:, : context_lengths.max()])
+    context[np.arange(context.shape[1])[None, :] >= context_lengths[:, None]] = np.nan
+    return Sequences(context, context_lengths, seqs.layout), future
 
 
-def _forget_feature_names(estimator):
-    if hasattr(estimator, "feature_names_in_"):
-        del estimator.feature_names_in_
+def _columns_note(seqs):
+    if seqs.layout != "tabular":
+        return ""
+    n = seqs.values.shape[1]
+    return f" (in 2-D input each column is a time step: {n} feature(s) = {n} steps)"

@@ -2,11 +2,14 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skseqae import LSTMAutoencoderTransformer
+from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
 
 # Tiny models: the checks test the API contract, not the learning.
 ESTIMATORS = [
     LSTMAutoencoderTransformer(units=3, epochs=2, batch_size=16, random_state=0),
+    CompositeLSTMAutoencoder(
+        n_future=1, units=3, epochs=2, batch_size=16, random_state=0
+    ),
 ]
 
 

@@ -1,0 +1,296 @@
+"""CompositeLSTMAutoencoder: one encoder, a reconstruction and a future decoder."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.utils._param_validation import Interval
+
+from ._base import _BaseSequenceAutoencoder, sequence_mse
+from ._sequences import as_sequences, restore_layout, split_future
+
+
+class CompositeLSTMAutoencoder(TransformerMixin, _BaseSequenceAutoencoder):
+    """LSTM autoencoder that reconstructs its input and predicts what follows.
+
+    The composite model of Srivastava, Mansimov and Salakhutdinov,
+    "Unsupervised Learning of Video Representations using LSTMs" (ICML
+    2015): one encoder LSTM reads a sequence into a vector; one decoder
+    reconstructs the sequence from it, another predicts the ``n_future``
+    steps that follow. Having to predict the future makes the encoder
+    capture the dynamics, not only the shape, and the future decoder is a
+    forecaster in its own right (:meth:`predict`).
+
+    In :meth:`fit`, each training sequence of length ``T`` is split into a
+    context (its first ``T - n_future`` real steps, which the encoder reads
+    and the first decoder reconstructs) and a future (its last ``n_future``
+    real steps, which the second decoder predicts). Nothing else is needed;
+    labels passed as ``y`` are ignored. To train on explicit future targets
+    instead, pass them as ``fit(X, future=...)``.
+
+    Parameters
+    ----------
+    n_future : int, default=1
+        Forecast horizon: the number of steps the future decoder predicts.
+    future_weight : float, default=1.0
+        Weight of the future-prediction loss relative to the reconstruction
+        loss (both are mean squared errors of standardized values). 0 trains
+        the encoder on reconstruction alone.
+    reverse_reconstruction : bool, default=True
+        Reconstruct the context back to front, as the paper does: the last
+        steps the encoder read are reconstructed first, which the paper
+        found easier to learn. Outputs are always returned in natural order.
+    conditional : bool, default=False
+        Feed each decoder its own previous output at every step (the paper's
+        conditional decoder). The unconditioned decoder, which sees only the
+        encoder's vector, runs TensorFlow's fused LSTM kernel and trains
+        several times faster; see the README for the measurement behind
+        these defaults.
+    units : int or tuple of int, default=64
+        Size of the encoder LSTM, or sizes of stacked LSTMs; both decoders
+        mirror them. :meth:`transform` returns ``units[-1]`` features.
+    activation : str, default="tanh"
+        Activation of every LSTM.
+    epochs : int, default=100
+        Maximum number of passes over the training data.
+    batch_size : int, default=32
+        Sequences per gradient step.
+    learning_rate : float, default=1e-3
+        Step size of the optimizer (ignored for an optimizer instance).
+    optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"} or \
+            keras.optimizers.Optimizer, default="adam"
+        Optimizer by Keras name, or an instance whose configuration is copied.
+    dropout : float, default=0.0
+        Fraction of each LSTM's inputs dropped while training.
+    validation_fraction : float or None, default=0.1
+        Fraction of training sequences held out to monitor the loss for early
+        stopping; with too few sequences, or None, the training loss is
+        monitored instead.
+    patience : int or None, default=10
+        Stop after this many epochs without improvement and restore the best
+        weights. None trains all ``epochs``.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Called at the start and end of training and of each epoch.
+    shuffle : bool, default=True
+        Shuffle the sequences each epoch.
+    scale : bool, default=True
+        Standardize each feature inside the model (see
+        :class:`LSTMAutoencoderTransformer`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, dropout, the validation split and shuffling,
+        without touching global random state.
+    verbose : int, default=0
+        0 prints nothing, 1 a progress bar per epoch, 2 one line per epoch.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The whole network: sequences to ``[reconstruction, future]``.
+    encoder_ : keras.Model
+        Standalone encoder: sequences to feature vectors.
+    decoder_ : keras.Model
+        Standalone reconstruction decoder: feature vectors to sequences of
+        ``n_timesteps_`` steps.
+    future_decoder_ : keras.Model
+        Standalone future decoder: feature vectors to ``n_future`` steps.
+    history_ : dict of list of float
+        Per-epoch ``loss`` (the weighted sum), ``reconstruction_loss`` and
+        ``future_loss``, and their ``val_`` versions when validating.
+    n_iter_ : int
+        Number of epochs run.
+    n_timesteps_ : int
+        Length of the longest training context.
+    n_features_in_ : int
+        Features per time step for 3-D and list input; number of columns for
+        2-D input.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame of string column names.
+
+    See Also
+    --------
+    LSTMAutoencoderTransformer : The reconstruction-only autoencoder.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skseqae import CompositeLSTMAutoencoder
+    >>> t = np.arange(30)
+    >>> X = np.sin(0.3 * (t[None, :] + np.arange(10)[:, None]))
+    >>> model = CompositeLSTMAutoencoder(n_future=3, units=4, epochs=2,
+    ...                                  random_state=0).fit(X)
+    >>> model.predict(X).shape
+    (10, 3)
+    >>> model.transform(X).shape
+    (10, 4)
+    """
+
+    _parameter_constraints = {
+        **_BaseSequenceAutoencoder._parameter_constraints,
+        "n_future": [Interval(Integral, 1, None, closed="left")],
+        "future_weight": [Interval(Real, 0, None, closed="left")],
+        "reverse_reconstruction": ["boolean"],
+        "conditional": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_future=1,
+        future_weight=1.0,
+        reverse_reconstruction=True,
+        conditional=False,
+        units=64,
+        activation="tanh",
+        epochs=100,
+        batch_size=32,
+        learning_rate=1e-3,
+        optimizer="adam",
+        dropout=0.0,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        shuffle=True,
+        scale=True,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            units=units,
+            activation=activation,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            dropout=dropout,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            shuffle=shuffle,
+            scale=scale,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.n_future = n_future
+        self.future_weight = future_weight
+        self.reverse_reconstruction = reverse_reconstruction
+        self.conditional = conditional
+
+    def fit(self, X, y=None, *, future=None):
+        """Fit both decoders on sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_timesteps[, n_features]), \
+                or list of array-like
+            Training sequences, in any layout
+            :class:`LSTMAutoencoderTransformer` accepts. Without ``future``,
+            each must be at least ``n_future + 1`` steps long.
+        y : Ignored
+            Accepted for Pipeline compatibility (class labels are ignored).
+        future : array-like of shape (n_sequences, n_future[, n_features]) \
+                or list of array-like, default=None
+            Explicit future targets. Then ``X`` is entirely context (the
+            encoder reads and the first decoder reconstructs all of it) and
+            ``future[i]`` is what the second decoder learns to predict after
+            ``X[i]``: exactly ``n_future`` steps with the features of ``X``.
+            In a Pipeline, pass it as ``fit(X, <step>__future=...)``.
+
+        Returns
+        -------
+        self : CompositeLSTMAutoencoder
+            The fitted estimator.
+        """
+        return super().fit(X, future=future)
+
+    def predict(self, X):
+        """Forecast the ``n_future`` steps that follow each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any layout ``fit`` accepts; the encoder reads each
+            whole sequence.
+
+        Returns
+        -------
+        forecast : ndarray or list of ndarray
+            (n_sequences, n_future, n_features) for 3-D input,
+            (n_sequences, n_future) for 2-D input, a list of
+            (n_future, n_features) arrays for list input.
+        """
+        seqs = self._validated(X)
+        future = self._run_model(seqs.values, seqs.lengths)[1]
+        lengths = np.full(len(seqs), self.n_future)
+        return restore_layout(future, lengths, seqs.layout)
+
+    @property
+    def future_decoder_(self):
+        """Standalone Keras decoder from feature vectors to the future steps."""
+        return self._decoders["future"]
+
+    def _network_spec(self, n_features, units):
+        from ._models import NetworkSpec
+
+        return NetworkSpec(
+            n_features,
+            units,
+            self.activation,
+            float(self.dropout),
+            n_future=self.n_future,
+            reverse=self.reverse_reconstruction,
+            conditional=self.conditional,
+        )
+
+    def _training_data(self, seqs, future=None):
+        from ._training import TrainingData
+
+        if future is None:
+            context, future_values = split_future(self, seqs, self.n_future)
+        else:
+            context, future_values = seqs, self._explicit_future(seqs, future)
+        return TrainingData(
+            context.values,
+            context.lengths,
+            (context.values, future_values),
+            (context.lengths, np.full(len(seqs), self.n_future)),
+        )
+
+    def _explicit_future(self, seqs, future):
+        """Validate user-given future targets against ``X``."""
+        name = type(self).__name__
+        values = as_sequences(future, name=f"{name} (future)").values
+        if values.shape[2] != seqs.n_features:
+            raise ValueError(
+                f"{name}: future has {values.shape[2]} feature(s) per time step "
+                f"but X has {seqs.n_features}; they must match."
+            )
+        if len(values) != len(seqs):
+            raise ValueError(
+                f"{name}: future has {len(values)} sequences but X has {len(seqs)}; "
+                "pass one future per sequence."
+            )
+        if values.shape[1] != self.n_future or np.isnan(values).any():
+            raise ValueError(
+                f"{name}: each future must have exactly n_future={self.n_future} "
+                f"steps, got {values.shape[1]} (or NaN padding). Set n_future to "
+                "the length of your future targets."
+            )
+        return values
+
+    def _loss_weights(self):
+        return (1.0, float(self.future_weight))
+
+    def _score_errors(self, seqs):
+        """Weighted mean of context reconstruction and future prediction MSEs.
+
+        Each sequence is split as in ``fit``: the model reads its context and
+        is scored on reconstructing it and on predicting the last
+        ``n_future`` steps, weighted as in training:
+        ``(reconstruction_mse + future_weight * future_mse) / (1 + future_weight)``.
+        """
+        context, future = split_future(self, seqs, self.n_future)
+        reconstruction, forecast = self._run_model(context.values, context.lengths)
+        rec = sequence_mse(reconstruction, context.values, context.lengths)
+        fut = sequence_mse(forecast, future, np.full(len(seqs), self.n_future))
+        w = float(self.future_weight)
+        return (rec + w * fut) / (1.0 + w)
