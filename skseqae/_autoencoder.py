@@ -1,11 +1,9 @@
 """LSTMAutoencoderTransformer: the reconstruction autoencoder."""
 
-from sklearn.base import TransformerMixin
-
 from ._base import _BaseSequenceAutoencoder, sequence_mse
 
 
-class LSTMAutoencoderTransformer(TransformerMixin, _BaseSequenceAutoencoder):
+class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     """LSTM autoencoder whose encoder turns sequences into feature vectors.
 
     An encoder LSTM reads each sequence into one vector (its final hidden

@@ -11,7 +11,12 @@ from abc import abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -23,8 +28,15 @@ ACTIVATIONS = {"tanh", "relu", "sigmoid", "elu", "selu", "gelu", "softsign", "li
 OPTIMIZERS = {"adam", "adamw", "nadam", "rmsprop", "sgd"}
 
 
-class _BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
-    """Base class of the LSTM autoencoders. Not for direct use."""
+class _BaseSequenceAutoencoder(
+    TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator
+):
+    """Base class of the LSTM autoencoders. Not for direct use.
+
+    Both autoencoders are transformers (``transform`` gives the encoder's
+    features), so the mixin lives here, where ``transform`` is defined and
+    ``set_output`` can wrap it.
+    """
 
     _parameter_constraints = {
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],

@@ -3,14 +3,13 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseSequenceAutoencoder, sequence_mse
 from ._sequences import as_sequences, restore_layout, split_future
 
 
-class CompositeLSTMAutoencoder(TransformerMixin, _BaseSequenceAutoencoder):
+class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     """LSTM autoencoder that reconstructs its input and predicts what follows.
 
     The composite model of Srivastava, Mansimov and Salakhutdinov,

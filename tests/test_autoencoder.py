@@ -1,0 +1,307 @@
+"""LSTMAutoencoderTransformer: the behaviours users of the API rely on."""
+
+import copy
+import pickle
+import random
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+
+from skseqae import LSTMAutoencoderTransformer
+
+TINY = dict(units=4, epochs=2, batch_size=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(X3d):
+    return LSTMAutoencoderTransformer(**TINY).fit(X3d)
+
+
+def test_seed_tutorial_reconstruction():
+    # The seed tutorial: reconstruct 0.1..0.9 with LSTM(100, relu), 300 epochs;
+    # it printed 0.110, 0.207, ..., 0.906.
+    sequence = np.linspace(0.1, 0.9, 9).reshape(1, 9, 1)
+    ae = LSTMAutoencoderTransformer(
+        units=100, activation="relu", epochs=300, patience=None, random_state=1
+    )
+    ae.fit(sequence)
+    assert ae.n_iter_ == 300
+    np.testing.assert_allclose(
+        ae.predict(sequence)[0, :, 0], sequence[0, :, 0], atol=0.05
+    )
+    assert ae.encoder_.predict(sequence, verbose=0).shape == (1, 100)
+
+
+def test_shapes_of_every_output(fitted, X3d):
+    assert fitted.transform(X3d).shape == (40, 4)
+    assert fitted.transform(X3d).dtype == np.float64
+    assert fitted.predict(X3d).shape == X3d.shape
+    assert fitted.reconstruct(X3d).shape == X3d.shape
+    Z = fitted.transform(X3d[:5])
+    assert fitted.inverse_transform(Z).shape == (5, 12, 2)
+    assert fitted.score_samples(X3d).shape == (40,)
+    assert fitted.n_features_in_ == 2
+    assert fitted.n_timesteps_ == 12
+
+
+def test_2d_input_is_univariate_sequences(X2d):
+    ae = LSTMAutoencoderTransformer(**TINY).fit(X2d)
+    assert ae.n_features_in_ == 10
+    assert ae.predict(X2d).shape == X2d.shape
+    assert ae.inverse_transform(ae.transform(X2d)).shape == X2d.shape
+    with pytest.raises(ValueError, match="X has 9 features, but"):
+        ae.transform(X2d[:, :9])
+
+
+def test_dataframe_input_and_pandas_output(X2d):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(X2d, columns=[f"t{i}" for i in range(10)])
+    ae = LSTMAutoencoderTransformer(**TINY).set_output(transform="pandas").fit(df)
+    out = ae.transform(df)
+    assert list(out.columns) == [f"lstmautoencodertransformer{i}" for i in range(4)]
+    assert list(ae.feature_names_in_) == list(df.columns)
+
+
+def test_standalone_encoder_and_decoder_share_the_weights(fitted, X3d):
+    np.testing.assert_allclose(
+        fitted.encoder_.predict(X3d, verbose=0), fitted.transform(X3d), rtol=1e-5
+    )
+    Z = fitted.transform(X3d)
+    np.testing.assert_allclose(
+        fitted.decoder_.predict(Z, verbose=0), fitted.inverse_transform(Z), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        fitted.model_.predict(X3d, verbose=0), fitted.predict(X3d), rtol=1e-5
+    )
+
+
+def test_score_is_negative_reconstruction_mse(fitted, X3d):
+    mse = ((fitted.predict(X3d).astype(np.float64) - X3d) ** 2).mean(axis=(1, 2))
+    np.testing.assert_allclose(fitted.score_samples(X3d), -mse, rtol=1e-6)
+    assert fitted.score(X3d) == pytest.approx(-mse.mean())
+
+
+def test_anomalies_score_lower(X3d):
+    ae = LSTMAutoencoderTransformer(units=8, epochs=30, random_state=0).fit(X3d)
+    rng = np.random.default_rng(1)
+    anomalies = rng.uniform(-3, 3, X3d[:10].shape).astype(np.float32)
+    assert ae.score_samples(anomalies).max() < np.median(ae.score_samples(X3d))
+
+
+def test_history_and_early_stopping(X3d):
+    ae = LSTMAutoencoderTransformer(
+        units=4,
+        epochs=50,
+        patience=2,
+        validation_fraction=0.25,
+        random_state=0,
+        learning_rate=0.05,
+    ).fit(X3d)
+    assert set(ae.history_) == {"loss", "val_loss"}
+    assert len(ae.history_["loss"]) == ae.n_iter_
+    assert ae.n_iter_ < 50
+    # The best weights are restored: the model scores its best validation loss.
+    assert min(ae.history_["val_loss"]) <= ae.history_["val_loss"][-1]
+
+
+def test_no_validation_when_too_few_sequences():
+    X = np.random.default_rng(0).standard_normal((5, 6, 1))
+    ae = LSTMAutoencoderTransformer(units=3, epochs=2, validation_fraction=0.1)
+    assert set(ae.fit(X).history_) == {"loss"}
+
+
+def test_callbacks_are_called_and_can_stop(X3d):
+    keras = pytest.importorskip("keras")
+
+    class Count(keras.callbacks.Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            Count.epochs += 1
+            assert "loss" in logs
+            if epoch == 2:
+                self.model.stop_training = True
+
+    ae = LSTMAutoencoderTransformer(
+        units=3, epochs=10, patience=None, callbacks=[Count()]
+    )
+    ae.fit(X3d)
+    assert Count.epochs == 3 and ae.n_iter_ == 3
+
+
+def test_optimizer_instance_is_copied_not_modified(X3d):
+    keras = pytest.importorskip("keras")
+    optimizer = keras.optimizers.RMSprop(learning_rate=0.01)
+    LSTMAutoencoderTransformer(units=3, epochs=1, optimizer=optimizer).fit(X3d)
+    assert int(optimizer.iterations.numpy()) == 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(units=(6, 3)),
+        dict(activation="relu"),
+        dict(dropout=0.2),
+        dict(optimizer="sgd"),
+        dict(scale=False),
+        dict(shuffle=False),
+    ],
+)
+def test_parameter_variants_train(params, X3d):
+    ae = LSTMAutoencoderTransformer(**{**TINY, **params}).fit(X3d)
+    out = ae.transform(X3d)
+    assert np.isfinite(out).all()
+    expected = params.get("units", (4,))
+    assert out.shape == (40, expected[-1] if isinstance(expected, tuple) else expected)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(units=0), "units"),
+        (dict(units=(4, 0)), "units"),
+        (dict(activation="cube"), "activation"),
+        (dict(epochs=0), "epochs"),
+        (dict(learning_rate=-1.0), "learning_rate"),
+        (dict(dropout=1.0), "dropout"),
+        (dict(validation_fraction=1.5), "validation_fraction"),
+        (dict(optimizer="lbfgs"), "optimizer"),
+    ],
+)
+def test_invalid_parameters_are_named(params, match, X3d):
+    with pytest.raises(ValueError, match=match):
+        LSTMAutoencoderTransformer(**params).fit(X3d)
+
+
+def test_pipeline_with_classifier_ignores_labels(X3d):
+    y = (X3d[:, 0, 0] > 0).astype(int)
+    pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), LogisticRegression())
+    assert cross_val_score(pipe, X3d, y, cv=2).shape == (2,)
+
+
+def test_gridsearch_tunes_the_autoencoder_alone(X3d):
+    search = GridSearchCV(
+        LSTMAutoencoderTransformer(units=3, epochs=2, random_state=0),
+        {"units": [2, 3]},
+        cv=2,
+    ).fit(X3d)
+    assert search.best_params_["units"] in (2, 3)
+    assert np.all(search.cv_results_["mean_test_score"] <= 0)
+
+
+def test_gridsearch_in_separate_processes(X3d):
+    y = (X3d[:, 0, 0] > 0).astype(int)
+    pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), LogisticRegression())
+    search = GridSearchCV(
+        pipe, {"lstmautoencodertransformer__units": [2, 3]}, cv=2, n_jobs=2
+    )
+    search.fit(X3d, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize(
+    "roundtrip",
+    [
+        lambda e: pickle.loads(pickle.dumps(e)),
+        copy.deepcopy,
+        lambda e: joblib.load(joblib.dump(e, "/tmp/skseqae-test.joblib")[0]),
+    ],
+    ids=["pickle", "deepcopy", "joblib"],
+)
+def test_persistence_keeps_outputs_identical(roundtrip, fitted, X3d):
+    restored = roundtrip(fitted)
+    np.testing.assert_array_equal(restored.transform(X3d), fitted.transform(X3d))
+    np.testing.assert_array_equal(restored.predict(X3d), fitted.predict(X3d))
+
+
+def test_clone_is_unfitted_with_same_params(fitted):
+    c = clone(fitted)
+    assert c.get_params() == fitted.get_params()
+    assert not hasattr(c, "model_")
+
+
+def test_seeded_fits_are_reproducible(X3d):
+    a = LSTMAutoencoderTransformer(**TINY).fit(X3d).transform(X3d)
+    b = LSTMAutoencoderTransformer(**TINY).fit(X3d).transform(X3d)
+    c = (
+        LSTMAutoencoderTransformer(**{**TINY, "random_state": 1})
+        .fit(X3d)
+        .transform(X3d)
+    )
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_fitting_leaves_global_state_alone(X3d):
+    import tensorflow as tf
+    from tensorflow.python.framework import config  # no public getter exists
+
+    np.random.seed(123)
+    random.seed(123)
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    determinism = config.is_op_determinism_enabled()
+    for seed in (0, None):
+        LSTMAutoencoderTransformer(units=3, epochs=1, random_state=seed).fit(X3d)
+    assert random.getstate() == python_state
+    after = np.random.get_state()
+    assert after[0] == numpy_state[0] and np.array_equal(after[1], numpy_state[1])
+    assert config.is_op_determinism_enabled() == determinism
+    # Unseeded TensorFlow code keeps working after a seeded fit.
+    assert tf.random.uniform((2,)).shape == (2,)
+
+
+def test_fits_of_one_architecture_stay_independent(X3d):
+    # Fits of the same architecture share compiled code, never weights.
+    a = LSTMAutoencoderTransformer(**TINY).fit(X3d)
+    before = a.transform(X3d)
+    LSTMAutoencoderTransformer(**{**TINY, "random_state": 5}).fit(X3d * 2)
+    np.testing.assert_array_equal(a.transform(X3d), before)
+
+
+def test_verbose_zero_prints_nothing(capfd, X3d):
+    LSTMAutoencoderTransformer(units=3, epochs=2).fit(X3d).transform(X3d)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_verbose_one_shows_progress_per_epoch(capfd, X3d):
+    LSTMAutoencoderTransformer(units=3, epochs=2, verbose=1).fit(X3d)
+    out, _ = capfd.readouterr()
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "loss" in out
+
+
+def test_transform_before_fit_says_so(X3d):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LSTMAutoencoderTransformer().transform(X3d)
+
+
+def test_inverse_transform_checks_width(fitted):
+    with pytest.raises(ValueError, match="expected 4 features"):
+        fitted.inverse_transform(np.zeros((2, 3)))
+
+
+def test_scikeras_classifier_downstream(X3d):
+    scikeras = pytest.importorskip("scikeras.wrappers")
+    keras = pytest.importorskip("keras")
+
+    def build(meta):
+        model = keras.Sequential(
+            [
+                keras.Input((meta["n_features_in_"],)),
+                keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+            ]
+        )
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        return model
+
+    y = (X3d[:, 0, 0] > 0).astype(int)
+    clf = scikeras.KerasClassifier(model=build, epochs=2, verbose=0, random_state=0)
+    pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), clf).fit(X3d, y)
+    assert set(pipe.predict(X3d)) <= {0, 1}
