@@ -8,6 +8,7 @@ loop, inference, pickling) is written once, here.
 
 import contextlib
 from abc import abstractmethod
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -128,7 +129,10 @@ class _BaseSequenceAutoencoder(
             self.history_, self.n_iter_ = train(
                 networks, spec, data, self._fit_settings(), rng, type(self).__name__
             )
-            self._set_networks(networks.model, networks.encoder, networks.decoders)
+            self.model_ = networks.model
+            self.encoder_ = networks.encoder
+            self._decoders = networks.decoders
+            self._spec = spec
             self.n_timesteps_ = n_timesteps
         return self
 
@@ -178,14 +182,6 @@ class _BaseSequenceAutoencoder(
             verbose=int(self.verbose),
         )
 
-    def _set_networks(self, model, encoder, decoders):
-        from ._inference import Inference
-
-        self.model_ = model
-        self.encoder_ = encoder
-        self._decoders = decoders
-        self._inference = Inference(model, encoder, self._n_step_features)
-
     # --------------------------------------------------------- subclass hooks
 
     @abstractmethod
@@ -222,10 +218,12 @@ class _BaseSequenceAutoencoder(
             float32, returned as float64 like scikit-learn's transformers).
         """
         seqs = self._validated(X)
+        from ._compiled import architecture
         from ._inference import run_chunked
 
-        codes = run_chunked(self._inference.encode, seqs.values, seqs.lengths)[0]
-        return codes.astype(np.float64)
+        arch = architecture(self._spec)
+        encode = partial(arch.encode, self.encoder_)
+        return run_chunked(encode, seqs.values, seqs.lengths)[0].astype(np.float64)
 
     def reconstruct(self, X):
         """Reconstruct each sequence through the encoder and decoder.
@@ -313,9 +311,11 @@ class _BaseSequenceAutoencoder(
 
     def _run_model(self, values, lengths):
         """All outputs of ``model_`` (reconstruction first), NaN-padded."""
+        from ._compiled import architecture
         from ._inference import run_chunked
 
-        return run_chunked(self._inference.reconstruct, values, lengths)
+        predict = partial(architecture(self._spec).predict, self.model_)
+        return run_chunked(predict, values, lengths)
 
     def _reconstruct(self, seqs):
         return self._run_model(seqs.values, seqs.lengths)[0]
@@ -335,17 +335,6 @@ class _BaseSequenceAutoencoder(
         tags.input_tags.allow_nan = False  # NaN only as trailing padding
         tags.target_tags.required = False
         return tags
-
-    def __getstate__(self):
-        # object.__getstate__ may return the live __dict__: copy before popping.
-        state = dict(super().__getstate__())
-        state.pop("_inference", None)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "model_" in state:
-            self._set_networks(self.model_, self.encoder_, self._decoders)
 
 
 def sequence_mse(predicted, target, lengths):

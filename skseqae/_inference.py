@@ -1,8 +1,9 @@
-"""Compiled inference over large inputs, in length-sorted chunks.
+"""Inference over large inputs, in length-sorted chunks.
 
-``transform`` and friends call one traced TensorFlow function per model on
-chunks of sequences sorted by length. Each chunk is padded only to its own
-longest sequence and holds at most ``max_steps`` time steps in all, so peak
+``transform`` and friends call one traced TensorFlow function (see
+``_compiled``) on chunks of sequences sorted by length. Each chunk is padded
+only to its own longest sequence and holds at most ``max_steps`` time steps
+in all, so peak
 memory follows the output, not a padded copy of the whole input, and one
 long sequence does not slow down the short ones.
 """
@@ -21,23 +22,6 @@ MAX_STEPS = 1 << 17
 #: other sequences share its chunk (bitwise for most model sizes, to float32
 #: round-off always).
 ROW_MULTIPLE = 8
-
-
-class Inference:
-    """Traced functions for one fitted estimator's Keras models.
-
-    Built in ``fit`` and on unpickling, never lazily in ``transform``: a
-    transform must leave the estimator's ``__dict__`` unchanged.
-    """
-
-    def __init__(self, model, encoder, n_features):
-        signature = [tf.TensorSpec((None, None, n_features), tf.float32)]
-        self.encode = tf.function(
-            lambda x: encoder(x, training=False), input_signature=signature
-        )
-        self.reconstruct = tf.function(
-            lambda x: model(x, training=False), input_signature=signature
-        )
 
 
 def run_chunked(fn, values, lengths, max_steps=MAX_STEPS):

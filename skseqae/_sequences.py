@@ -163,6 +163,12 @@ def _list_or_array(name, X):
         )
     if not isinstance(X, (list, tuple)) and not hasattr(X, "shape"):
         X = np.asarray(X)  # array-likes that only implement __array__
+    if not isinstance(X, (list, tuple)) and len(X.shape) > 3:
+        raise ValueError(
+            f"{name} expected a 2-D array (n_sequences, n_timesteps), a 3-D array "
+            f"(n_sequences, n_timesteps, n_features) or a list of sequences, got a "
+            f"{len(X.shape)}-D array of shape {X.shape}. Reshape your data."
+        )
     return X
 
 

@@ -1,26 +1,17 @@
 """The training loop: batches, masked losses, early stopping, divergence.
 
-Tracing a Keras/TensorFlow training step costs seconds, far more than an
-epoch on small data, and scikit-learn fits the same architecture again and
-again (cross-validation folds, grid-search candidates, refits). So a traced
-step is kept per architecture in a small cache (:func:`_trainer_for`): each
-fit copies its freshly initialised weights into the cached template, trains
-it, and copies the result back into the estimator's own model. Estimators
-never share weights; they share compiled code.
+Training runs on the cached template of the architecture (see
+``_compiled``): the estimator's freshly built model lends its initial
+weights to the template, the template trains with a traced step, and the
+trained weights go back to the estimator's model.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._backend import keras, tf
-from ._models import build_networks
-
-_CACHE_SIZE = 8
-_cache = OrderedDict()
-_cache_lock = threading.Lock()
+from ._compiled import architecture
 
 
 @dataclass(frozen=True)
@@ -88,8 +79,9 @@ def train(networks, spec, data, settings, rng, owner):
         Estimator name for messages.
     """
     train_idx, val_idx = _split(len(data.lengths), settings.validation_fraction, rng)
-    trainer = _trainer_for(spec, settings.optimizer)
-    with trainer.lock:
+    arch = architecture(spec)
+    trainer = _trainer(arch, settings.optimizer)
+    with arch.lock:
         trainer.start(networks.model, settings)
         loop = _EpochLoop(trainer, data, settings, rng, owner)
         history = loop.run(train_idx, val_idx)
@@ -224,16 +216,12 @@ class _EpochLoop:
         )
 
 
-def _trainer_for(spec, optimizer):
-    key = (spec, _optimizer_key(optimizer))
-    with _cache_lock:
-        trainer = _cache.pop(key, None)
-        if trainer is None:
-            trainer = _Trainer(spec, optimizer)
-        _cache[key] = trainer
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return trainer
+def _trainer(arch, optimizer):
+    key = _optimizer_key(optimizer)
+    with arch.lock:
+        if key not in arch.trainers:
+            arch.trainers[key] = _Trainer(arch, optimizer)
+        return arch.trainers[key]
 
 
 def _optimizer_key(optimizer):
@@ -251,17 +239,16 @@ def make_optimizer(optimizer):
 
 
 class _Trainer:
-    """A template model, its optimizer and traced train/eval steps."""
+    """An optimizer and traced train/eval steps on an architecture's template."""
 
-    def __init__(self, spec, optimizer):
-        self.spec = spec
-        self.networks = build_networks(spec, seed=0, n_timesteps=1)
+    def __init__(self, arch, optimizer):
+        spec = self.spec = arch.spec
+        self.networks = arch.networks
         model = self.networks.model
         self.optimizer = make_optimizer(optimizer)
         self.optimizer.build(model.trainable_variables)
         self._optimizer_init = [v.numpy() for v in self.optimizer.variables]
         self._sets_learning_rate = isinstance(optimizer, str)
-        self.lock = threading.Lock()
         F = spec.n_features
         target_specs = tuple(
             tf.TensorSpec((None, spec.n_future if name == "future" else None, F))
