@@ -240,7 +240,8 @@ class _BaseSequenceAutoencoder(
             length for list input; NaN at the padded steps of padded input.
         """
         seqs = self._validated(X)
-        return restore_layout(self._reconstruct(seqs), seqs.lengths, seqs.layout)
+        reconstruction = _pad_time(self._reconstruct(seqs), seqs.values.shape[1])
+        return restore_layout(reconstruction, seqs.lengths, seqs.layout)
 
     def inverse_transform(self, X):
         """Decode feature vectors back into sequences.
@@ -335,6 +336,12 @@ class _BaseSequenceAutoencoder(
         tags.input_tags.allow_nan = False  # NaN only as trailing padding
         tags.target_tags.required = False
         return tags
+
+
+def _pad_time(values, n_steps):
+    """NaN-pad the time axis to ``n_steps`` (outputs stop at the longest input)."""
+    extra = n_steps - values.shape[1]
+    return np.pad(values, ((0, 0), (0, extra), (0, 0)), constant_values=np.nan)
 
 
 def sequence_mse(predicted, target, lengths):
