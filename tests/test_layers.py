@@ -1,0 +1,56 @@
+"""The Keras layers: the fused LSTM must be the Keras LSTM, only faster."""
+
+import numpy as np
+import pytest
+
+from skseqae._backend import keras, tf
+from skseqae._layers import FastLSTM, LastStep, ReverseEach, SequenceInput
+
+
+@pytest.mark.parametrize("batch, n_features", [(6, 3), (5, 3), (5, 4), (1, 1)])
+def test_fast_lstm_matches_keras_outputs_and_gradients(batch, n_features):
+    x = np.random.default_rng(0).standard_normal((batch, 7, n_features))
+    x = x.astype(np.float32)
+    reference = keras.layers.LSTM(5, return_sequences=True, seed=1)
+    fast = FastLSTM(5, return_sequences=True, seed=1)
+    reference.build(x.shape)
+    fast.build(x.shape)
+    fast.set_weights(reference.get_weights())
+    grads = []
+    for layer in (reference, fast):
+        with tf.GradientTape() as tape:
+            out = layer(x)
+            loss = tf.reduce_sum(out**2)
+        grads.append(tape.gradient(loss, layer.trainable_variables))
+        np.testing.assert_allclose(out, reference(x), atol=1e-6)
+    # TensorFlow's registered BlockLSTMV2 gradient is wrong (V1 gate order);
+    # ours must agree with Keras' own LSTM.
+    for g_ref, g_fast in zip(*grads):
+        np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_fast_lstm_falls_back_for_other_activations():
+    x = np.ones((2, 4, 3), np.float32)
+    layer = FastLSTM(3, activation="relu", return_sequences=True)
+    layer.build(x.shape)
+    assert not layer._fused_kernel_applies(None)
+    assert layer(x).shape == (2, 4, 3)
+
+
+def test_sequence_input_counts_lengths_and_zeroes_padding():
+    x = np.ones((2, 4, 2), np.float32)
+    x[0, 3:] = np.nan
+    layer = SequenceInput()
+    layer.build(x.shape)
+    layer.mean.assign([1.0, 1.0])
+    values, lengths = layer(x)
+    np.testing.assert_array_equal(lengths, [3, 4])
+    np.testing.assert_array_equal(values, np.zeros_like(x))
+
+
+def test_last_step_and_reverse_each_respect_lengths():
+    x = np.arange(8, dtype=np.float32).reshape(2, 4, 1)
+    lengths = np.array([2, 4], np.int32)
+    np.testing.assert_array_equal(LastStep()(x, lengths)[:, 0], [1, 7])
+    reversed_ = np.asarray(ReverseEach()(x, lengths))[:, :, 0]
+    np.testing.assert_array_equal(reversed_, [[1, 0, 2, 3], [7, 6, 5, 4]])
