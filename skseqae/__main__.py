@@ -1,0 +1,159 @@
+"""Command line: ``skseqae demo`` (or ``python -m skseqae demo``).
+
+Run ``skseqae demo --help`` for the options.
+"""
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    """Run the ``skseqae`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a usage error (after printing it).
+
+    Examples
+    --------
+    From a shell::
+
+        skseqae demo                       # BasicMotions, well under a minute
+        skseqae demo --dataset gunpoint --out pictures/
+        skseqae demo --data my_sequences.csv --epochs 200
+    """
+    parser = _parser()
+    args = parser.parse_args(None if argv is None else [str(a) for a in argv])
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from ._demo import DemoSettings, run_demo
+    from .plotting import _pyplot
+
+    try:
+        _pyplot()  # before training, not after: the pictures need matplotlib
+    except ImportError as exc:
+        parser.exit(1, f"skseqae demo: error: {exc}\n")
+    options = vars(args)
+    del options["command"]
+    settings = DemoSettings(**options)  # the demo options are its fields
+    try:
+        run_demo(settings)
+    except ValueError as exc:  # bad --data file: say what is wrong, no traceback
+        parser.exit(2, f"skseqae demo: error: {exc}\n")
+    return 0
+
+
+def _parser():
+    from ._demo import DemoSettings
+    from ._demo_data import DATA_FORMATS
+    from .datasets import list_datasets
+
+    defaults = DemoSettings()
+    parser = argparse.ArgumentParser(
+        prog="skseqae", description="LSTM autoencoders as scikit-learn estimators."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="classify sequences with autoencoder features and draw pictures",
+        description=(
+            "Fit Pipeline([LSTM autoencoder, logistic regression]) on the "
+            "training split of a data set, print its test accuracy next to "
+            "logistic regression on the raw values, and save three pictures "
+            "(reconstructions, training loss, 2-D map of the features)."
+        ),
+        epilog=DATA_FORMATS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = demo.add_mutually_exclusive_group()
+    source.add_argument(
+        "--dataset",
+        default=defaults.dataset,
+        type=str.lower,
+        choices=list_datasets(),
+        metavar="NAME",
+        help=f"bundled data set: {', '.join(list_datasets())} "
+        f"(default: {defaults.dataset})",
+    )
+    source.add_argument(
+        "--data", metavar="FILE", help="your own .npz, .csv or .npy file (see below)"
+    )
+    _add_model_options(demo, defaults)
+    demo.add_argument(
+        "--out",
+        default=defaults.out,
+        metavar="DIR",
+        help=f"folder for the pictures (default: ./{defaults.out}/)",
+    )
+    demo.add_argument(
+        "--quiet",
+        dest="progress",
+        action="store_false",
+        help="no progress bar while training (there is none unless the output "
+        "is a terminal)",
+    )
+    return parser
+
+
+def _add_model_options(demo, defaults):
+    demo.add_argument(
+        "--estimator",
+        choices=["autoencoder", "composite"],
+        default=defaults.estimator,
+        help="LSTMAutoencoderTransformer, or CompositeLSTMAutoencoder which "
+        "also learns to predict each sequence's last steps (default: "
+        f"{defaults.estimator})",
+    )
+    demo.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=defaults.epochs,
+        help=f"training epochs (default: {defaults.epochs})",
+    )
+    demo.add_argument(
+        "--units",
+        type=_positive_int,
+        default=defaults.units,
+        help=f"LSTM size = number of features (default: {defaults.units})",
+    )
+    demo.add_argument(
+        "--learning-rate",
+        type=float,
+        default=defaults.learning_rate,
+        help=f"Adam's step size (default: {defaults.learning_rate})",
+    )
+    demo.add_argument(
+        "--n-future",
+        type=_positive_int,
+        default=None,
+        help="composite only: steps to predict (default: a tenth of the "
+        "shortest training sequence)",
+    )
+    demo.add_argument(
+        "--random-state",
+        type=int,
+        default=defaults.random_state,
+        help=f"seed of the model and of any train/test split (default: "
+        f"{defaults.random_state})",
+    )
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

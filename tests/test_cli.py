@@ -1,0 +1,137 @@
+import re
+import subprocess
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from skseqae.__main__ import main  # noqa: E402
+
+PICTURES = ["reconstructions.png", "loss.png", "feature_map.png"]
+FAST = ["--epochs", "1", "--units", "4"]
+
+
+def _accuracies(text):
+    found = re.findall(r"^\s+(\d\.\d{3})\s+(.+)$", text, flags=re.MULTILINE)
+    return {name: float(acc) for acc, name in found}
+
+
+def _check_pictures(out):
+    for name in PICTURES:
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_demo_prints_both_accuracies_and_writes_three_pictures(tmp_path, capsys):
+    out = tmp_path / "pictures"
+    status = main(["demo", "--dataset", "ItalyPowerDemand", *FAST, "--out", out])
+    assert status == 0
+    text = capsys.readouterr().out
+    accuracies = _accuracies(text)
+    assert set(accuracies) == {
+        "autoencoder features + logistic regression",
+        "raw values + logistic regression (baseline)",
+    }
+    assert all(0 <= a <= 1 for a in accuracies.values())
+    assert f"Pictures written to {out}/" in text
+    _check_pictures(out)
+
+
+def test_demo_with_the_composite_autoencoder(tmp_path, capsys):
+    main(
+        ["demo", "--dataset", "italypowerdemand", "--estimator", "composite"]
+        + FAST
+        + ["--n-future", "2", "--out", tmp_path]
+    )
+    text = capsys.readouterr().out
+    assert "CompositeLSTMAutoencoder(n_future=2" in text
+    assert len(_accuracies(text)) == 2
+    _check_pictures(tmp_path)
+
+
+def _labelled_rows(n=24, length=10, seed=0):
+    """Sequences of two classes (rising, falling) of lengths 6 to 10."""
+    rng = np.random.default_rng(seed)
+    rows, labels = np.full((n, length), np.nan), []
+    for i in range(n):
+        steps = rng.integers(6, length + 1)
+        sign = 1 if i % 2 else -1
+        rows[i, :steps] = sign * np.linspace(0, 1, steps) + 0.1 * rng.normal(size=steps)
+        labels.append("up" if sign > 0 else "down")
+    return rows, np.array(labels)
+
+
+def test_demo_on_a_csv_of_variable_length_sequences(tmp_path, capsys):
+    rows, labels = _labelled_rows()
+    lines = [
+        ",".join("" if np.isnan(v) else f"{v:.4f}" for v in row) + f",{label}"
+        for row, label in zip(rows, labels)
+    ]
+    path = tmp_path / "mine.csv"
+    path.write_text("# my sequences\n" + "\n".join(lines) + "\n")
+    main(["demo", "--data", path, *FAST, "--out", tmp_path / "out"])
+    text = capsys.readouterr().out
+    assert f"your data from {path}" in text
+    assert "Test accuracy on 6 sequences" in text  # a quarter held out
+    _check_pictures(tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    "contents, message",
+    [
+        (
+            {"X": np.zeros((4, 5))},
+            "needs X_train, y_train, X_test and y_test, or X and y",
+        ),
+        ({"X": np.zeros((4, 5)), "y": np.zeros(3)}, "one label per sequence"),
+    ],
+)
+def test_demo_explains_a_bad_npz(tmp_path, capsys, contents, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **contents)
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--data", path])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_demo_explains_an_unknown_file_type(tmp_path, capsys):
+    path = tmp_path / "seqs.txt"
+    path.write_text("1,2,3")
+    with pytest.raises(SystemExit):
+        main(["demo", "--data", path])
+    assert "use a .npz, .csv or .npy file" in capsys.readouterr().err
+
+
+def test_unknown_dataset_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--dataset", "iris"])
+    assert exc.value.code == 2
+    assert "gunpoint" in capsys.readouterr().err
+
+
+def test_demo_without_matplotlib_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(SystemExit) as exc:
+        main(["demo"])
+    assert exc.value.code == 1
+    assert "pip install skseqae[plot]" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "demo" in capsys.readouterr().out
+
+
+def test_help_documents_the_data_formats():
+    # As a user runs it; also checks that the help needs no TensorFlow.
+    result = subprocess.run(
+        [sys.executable, "-m", "skseqae", "demo", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "label in the last column" in result.stdout
+    assert "X_train, y_train, X_test, y_test" in result.stdout
