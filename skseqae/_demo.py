@@ -33,7 +33,8 @@ class DemoSettings:
 
 
 PICTURES = {
-    "reconstructions.png": "test sequences (solid) over their reconstructions (dashed)",
+    "reconstructions.png": "a test sequence of each class (solid) over its "
+    "reconstruction (dashed)",
     "loss.png": "training loss per epoch",
     "feature_map.png": "the test set's encoder features (PCA), coloured by class",
 }
