@@ -1,9 +1,11 @@
 """Machinery shared by the autoencoders: parameters, fit, seeding, persistence.
 
-A subclass says what differs (its Keras architecture and its training
-targets) through three hooks: ``_network_spec``, ``_training_data`` and
-``_score_errors``. Everything else (validation, seeding, scaling, the fit
-loop, inference, pickling) is written once, here.
+A subclass says what differs (its Keras architecture, its training targets
+and how it scores) through four hooks: ``_network_spec``, ``_training_data``,
+``_loss_weights`` and ``_score_errors``. Everything else (validation,
+seeding, scaling, the fit loop, inference) is written once, here. Fitted
+estimators pickle as they are: the Keras models pickle natively, and the
+compiled functions live in ``_compiled``, not in the estimator.
 """
 
 import contextlib
