@@ -221,11 +221,9 @@ class _BaseSequenceAutoencoder(
         """
         seqs = self._validated(X)
         from ._compiled import architecture
-        from ._inference import run_chunked
 
-        arch = architecture(self._spec)
-        encode = partial(arch.encode, self.encoder_)
-        return run_chunked(encode, seqs.values, seqs.lengths)[0].astype(np.float64)
+        encode = partial(architecture(self._spec).encode, self.encoder_)
+        return self._chunked(encode, seqs)[0].astype(np.float64)
 
     def reconstruct(self, X):
         """Reconstruct each sequence through the encoder and decoder.
@@ -242,7 +240,7 @@ class _BaseSequenceAutoencoder(
             length for list input; NaN at the padded steps of padded input.
         """
         seqs = self._validated(X)
-        reconstruction = _pad_time(self._reconstruct(seqs), seqs.values.shape[1])
+        reconstruction = _pad_time(self._reconstruct(seqs), seqs.width)
         return restore_layout(reconstruction, seqs.lengths, seqs.layout)
 
     def inverse_transform(self, X):
@@ -312,16 +310,20 @@ class _BaseSequenceAutoencoder(
         check_is_fitted(self)
         return to_sequences(self, X, reset=False)
 
-    def _run_model(self, values, lengths):
+    def _run_model(self, seqs):
         """All outputs of ``model_`` (reconstruction first), NaN-padded."""
         from ._compiled import architecture
-        from ._inference import run_chunked
 
         predict = partial(architecture(self._spec).predict, self.model_)
-        return run_chunked(predict, values, lengths)
+        return self._chunked(predict, seqs)
+
+    def _chunked(self, fn, seqs):
+        from ._inference import run_chunked, step_budget
+
+        return run_chunked(fn, seqs, step_budget(self._spec.units))
 
     def _reconstruct(self, seqs):
-        return self._run_model(seqs.values, seqs.lengths)[0]
+        return self._run_model(seqs)[0]
 
     @property
     def _n_features_out(self):

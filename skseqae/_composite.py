@@ -218,7 +218,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
             (n_future, n_features) arrays for list input.
         """
         seqs = self._validated(X)
-        future = self._run_model(seqs.values, seqs.lengths)[1]
+        future = self._run_model(seqs)[1]
         lengths = np.full(len(seqs), self.n_future)
         return restore_layout(future, lengths, seqs.layout)
 
@@ -288,7 +288,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         ``(reconstruction_mse + future_weight * future_mse) / (1 + future_weight)``.
         """
         context, future = split_future(self, seqs, self.n_future)
-        reconstruction, forecast = self._run_model(context.values, context.lengths)
+        reconstruction, forecast = self._run_model(context)
         rec = sequence_mse(reconstruction, context.values, context.lengths)
         fut = sequence_mse(forecast, future, np.full(len(seqs), self.n_future))
         w = float(self.future_weight)

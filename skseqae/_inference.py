@@ -12,9 +12,16 @@ import numpy as np
 
 from ._backend import tf
 
-#: Time steps (sequences x length) per chunk: bounds the activations kept at
-#: once (each LSTM layer holds 7 x units floats per step).
-MAX_STEPS = 1 << 17
+#: Memory for one chunk's LSTM activations. The fused kernel keeps 7 float32
+#: values per unit and time step (gates, cell and hidden states) for the
+#: layer it runs, so a chunk holds ``CHUNK_BYTES / (28 * units)`` steps.
+CHUNK_BYTES = 64 << 20
+
+
+def step_budget(units):
+    """Time steps per chunk for LSTMs of at most ``units`` units."""
+    return max(1024, CHUNK_BYTES // (28 * max(units)))
+
 
 #: Chunks are padded to a multiple of this many rows. The float32 matrix
 #: kernels round a row's result differently depending on its position within
@@ -24,7 +31,7 @@ MAX_STEPS = 1 << 17
 ROW_MULTIPLE = 8
 
 
-def run_chunked(fn, values, lengths, max_steps=MAX_STEPS):
+def run_chunked(fn, seqs, max_steps):
     """Apply ``fn`` to all sequences; return its outputs in input order.
 
     Parameters
@@ -32,11 +39,10 @@ def run_chunked(fn, values, lengths, max_steps=MAX_STEPS):
     fn : callable
         Maps a (batch, T, F) float32 array to one array or a list of arrays,
         each (batch, d) or (batch, T_out, d).
-    values : ndarray of shape (n, max_length, F)
-        NaN-padded sequences.
-    lengths : ndarray of shape (n,)
+    seqs : Sequences
+        The sequences; only one chunk at a time is padded.
     max_steps : int
-        Chunk budget in time steps.
+        Chunk budget in time steps (see :func:`step_budget`).
 
     Returns
     -------
@@ -44,16 +50,16 @@ def run_chunked(fn, values, lengths, max_steps=MAX_STEPS):
         One float32 array per output of ``fn``; time axes padded with NaN to
         the longest chunk output.
     """
+    lengths = seqs.lengths
     order = np.argsort(lengths, kind="stable")
     results = []
     for chunk in _chunks(lengths[order], max_steps):
         index = order[chunk]
-        width = int(lengths[index].max())
-        outputs = fn(tf.constant(_pad_rows(values[index, :width])))
+        outputs = fn(tf.constant(_pad_rows(seqs.batch(index))))
         if not isinstance(outputs, (list, tuple)):
             outputs = [outputs]
         results.append((index, [np.asarray(o)[: len(index)] for o in outputs]))
-    return [_assemble(len(values), results, k) for k in range(len(results[0][1]))]
+    return [_assemble(len(seqs), results, k) for k in range(len(results[0][1]))]
 
 
 def _pad_rows(batch, multiple=ROW_MULTIPLE):
@@ -65,18 +71,14 @@ def _pad_rows(batch, multiple=ROW_MULTIPLE):
 
 
 def _chunks(sorted_lengths, max_steps):
-    """Slices over ascending lengths, each within the step budget."""
+    """Slices over ascending lengths, each as large as the step budget allows."""
     n, start = len(sorted_lengths), 0
     while start < n:
-        size = max(1, max_steps // int(sorted_lengths[min(start + 1, n) - 1]))
-        stop = min(n, start + size)
-        # Lengths grow within the chunk: shrink until the longest fits.
-        while (
-            stop - start > 1 and (stop - start) * sorted_lengths[stop - 1] > max_steps
-        ):
-            stop = start + max(1, max_steps // int(sorted_lengths[stop - 1]))
-        yield slice(start, stop)
-        start = stop
+        # Padded cost of a chunk from ``start`` of each size; non-decreasing.
+        cost = np.arange(1, n - start + 1) * sorted_lengths[start:]
+        size = max(1, int(np.searchsorted(cost, max_steps, side="right")))
+        yield slice(start, start + size)
+        start += size
 
 
 def _assemble(n, results, k):

@@ -12,8 +12,6 @@ each sequence. Padding is always at the end: the recurrent encoder reads
 steps ``0 .. length - 1`` and never sees what follows.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_array, validate_data
@@ -25,30 +23,56 @@ from sklearn.utils.validation import check_array, validate_data
 LAYOUTS = ("tabular", "padded", "list")
 
 
-@dataclass(frozen=True)
 class Sequences:
     """A validated batch of sequences.
 
-    Attributes
+    Parameters
     ----------
-    values : ndarray of shape (n_sequences, max_length, n_features), float32
-        The sequences, NaN in every feature at padded time steps.
+    values : ndarray of shape (n_sequences, max_length, n_features) or None
+        The sequences, NaN in every feature at padded time steps. None for
+        list input, which keeps ``arrays`` and pads only when asked.
     lengths : ndarray of shape (n_sequences,), int64
         Number of real time steps of each sequence (>= 1).
     layout : {"tabular", "padded", "list"}
         How the user laid the data out, so outputs can be returned alike.
+    arrays : list of ndarray of shape (T_i, n_features), default=None
+        The sequences of list input, without padding.
     """
 
-    values: np.ndarray
-    lengths: np.ndarray
-    layout: str
+    def __init__(self, values, lengths, layout, arrays=None):
+        self._values, self._arrays = values, arrays
+        self.lengths, self.layout = lengths, layout
+
+    @property
+    def values(self):
+        """All sequences NaN-padded to the longest (built once, on demand)."""
+        if self._values is None:
+            self._values = padded(self._arrays)
+        return self._values
+
+    def batch(self, index):
+        """The sequences at ``index``, NaN-padded only to their own longest.
+
+        Streams list input: the whole padded array is never built here.
+        """
+        if self._values is not None:
+            return self._values[index, : int(self.lengths[index].max())]
+        return padded([self._arrays[i] for i in index])
 
     @property
     def n_features(self):
-        return self.values.shape[2]
+        source = self._arrays[0] if self._values is None else self._values
+        return source.shape[-1]
+
+    @property
+    def width(self):
+        """Padded length: the array's time axis, or the longest listed sequence."""
+        if self._values is None:
+            return int(self.lengths.max())
+        return self._values.shape[1]
 
     def __len__(self):
-        return self.values.shape[0]
+        return len(self.lengths)
 
 
 def to_sequences(estimator, X, *, reset):
@@ -212,7 +236,9 @@ def _from_list(name, X):
                 f"{name}: sequence {i} has 0 time steps; every sequence needs "
                 "at least one. Drop empty sequences before calling."
             )
-        arrays.append(a)
+        # The same padding rules as for arrays, one sequence at a time.
+        (length,) = _with_lengths(name, a[None], "list", first=i).lengths
+        arrays.append(a[:length])
     n_feats = {a.shape[1] for a in arrays}
     if len(n_feats) > 1:
         counts = [a.shape[1] for a in arrays]
@@ -222,7 +248,8 @@ def _from_list(name, X):
             f"time step: sequence 0 has {counts[0]}, sequence {first_bad} has "
             f"{counts[first_bad]}. Every sequence needs the same features."
         )
-    return _with_lengths(name, padded(arrays), "list")
+    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+    return Sequences(None, lengths, "list", arrays=arrays)
 
 
 def _as_float_array(name, seq, i):
@@ -257,8 +284,11 @@ def _as_float_array(name, seq, i):
         raise ValueError(f"{name}: sequence {i}: {exc}") from exc
 
 
-def _with_lengths(name, values, layout):
-    """Derive lengths from trailing all-NaN padding; reject any other NaN."""
+def _with_lengths(name, values, layout, first=0):
+    """Derive lengths from trailing all-NaN padding; reject any other NaN.
+
+    ``first`` is the index of ``values[0]`` in the user's data, for messages.
+    """
     if np.isinf(values).any():
         raise ValueError(
             f"Input X contains infinity or a value too large for float32, "
@@ -282,15 +312,16 @@ def _with_lengths(name, values, layout):
     empty = np.flatnonzero(lengths == 0)
     if empty.size:
         raise ValueError(
-            f"{name}: sequence {empty[0]} is entirely NaN, so it has no time "
+            f"{name}: sequence {first + empty[0]} is entirely NaN, so it has no time "
             "steps. Drop it, or impute its values."
         )
     inside = nan & (np.arange(values.shape[1])[None, :, None] < lengths[:, None, None])
     if inside.any():
         i, t, f = np.argwhere(inside)[0]
         raise ValueError(
-            f"Input X contains NaN inside a sequence ({name}: sequence {i}, time "
-            f"step {t}, feature {f}). NaN is only allowed as trailing padding, "
+            f"Input X contains NaN inside a sequence ({name}: sequence "
+            f"{first + i}, time step {t}, feature {f}). NaN is only allowed as "
+            "trailing padding, "
             "where every feature of a time step is NaN. Impute missing values "
             "first (e.g. interpolate along time)."
         )

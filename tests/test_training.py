@@ -39,11 +39,11 @@ def test_chunks_respect_the_step_budget():
 def test_chunked_inference_equals_one_chunk(ragged):
     ae = LSTMAutoencoderTransformer(units=4, epochs=1, random_state=0).fit(ragged)
     seqs = ae._validated(ragged)
-    whole = ae._run_model(seqs.values, seqs.lengths)[0]
+    whole = ae._run_model(seqs)[0]
     from skseqae._compiled import architecture
 
     predict = lambda x: architecture(ae._spec).predict(ae.model_, x)  # noqa: E731
-    small = run_chunked(predict, seqs.values, seqs.lengths, max_steps=20)[0]
+    small = run_chunked(predict, seqs, max_steps=20)[0]
     # Steps past a sequence's end are padding (the callers drop them).
     for a, b, n in zip(small, whole, seqs.lengths):
         np.testing.assert_allclose(a[:n], b[:n], rtol=1e-5, atol=1e-6)
