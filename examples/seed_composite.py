@@ -17,6 +17,7 @@ future = sequence[:, 1:, :]  # the tutorial's seq_out: 8 steps
 model = CompositeLSTMAutoencoder(
     n_future=8,
     units=100,
+    encoding="last",  # the tutorial's encoder output: the last hidden state
     activation="relu",
     epochs=300,
     patience=None,

@@ -19,8 +19,22 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     ----------
     units : int or tuple of int, default=64
         Size of the encoder LSTM, or sizes of stacked LSTMs from first to
-        last. The decoder mirrors them. The number of features that
-        :meth:`transform` returns is the last size.
+        last. The decoder mirrors them.
+    encoding : {"mean_max", "last", "mean", "max", "last_mean_max"}, \
+            default="mean_max"
+        How the last encoder LSTM's hidden states over a sequence's real
+        steps become its code: the vector the decoder rebuilds the sequence
+        from, and what :meth:`transform` returns. ``"last"`` is the state
+        at the last step (the seed tutorial's encoder: ``units`` features);
+        ``"mean"`` and ``"max"`` pool over time (``units`` features);
+        ``"mean_max"`` concatenates both (``2 * units`` features),
+        ``"last_mean_max"`` all three (``3 * units``). The
+        default was chosen by measurement: over the four bundled data sets,
+        with the other defaults and a logistic regression on the features,
+        5-fold cross-validated accuracy on the training splits went from
+        0.70-0.80 to 0.96-1.00 on GunPoint and from 0.78 to 1.00 on
+        BasicMotions, and was equal within noise on ItalyPowerDemand and
+        JapaneseVowels (2 seeds each; README, "Accuracy").
     activation : str, default="tanh"
         Activation of every LSTM. ``"tanh"`` (Keras' default) is bounded,
         trains stably without tuning, and runs TensorFlow's fused LSTM
@@ -75,7 +89,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         The whole autoencoder, from sequences to reconstructions.
     encoder_ : keras.Model
         Standalone encoder sharing the autoencoder's weights: sequences
-        (NaN-padded allowed) to feature vectors.
+        (NaN-padded allowed) to codes, the vectors :meth:`transform` returns.
     decoder_ : keras.Model
         Standalone decoder sharing the autoencoder's weights: feature
         vectors to sequences of ``n_timesteps_`` steps.
@@ -101,14 +115,15 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     >>> from skseqae import LSTMAutoencoderTransformer
     >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
     >>> ae = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0)
-    >>> ae.fit(X).transform(X).shape
-    (8, 4)
+    >>> ae.fit(X).transform(X).shape  # mean and max of 4 units
+    (8, 8)
     """
 
     def __init__(
         self,
         *,
         units=64,
+        encoding="mean_max",
         activation="tanh",
         epochs=100,
         batch_size=32,
@@ -125,6 +140,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     ):
         super().__init__(
             units=units,
+            encoding=encoding,
             activation=activation,
             epochs=epochs,
             batch_size=batch_size,
@@ -179,7 +195,13 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     def _network_spec(self, n_features, units):
         from ._models import NetworkSpec
 
-        return NetworkSpec(n_features, units, self.activation, float(self.dropout))
+        return NetworkSpec(
+            n_features,
+            units,
+            self.activation,
+            float(self.dropout),
+            encoding=self.encoding,
+        )
 
     def _training_data(self, seqs):
         from ._training import TrainingData

@@ -29,6 +29,7 @@ from ._sequences import restore_layout, to_sequences
 #: Activations accepted by name (Keras names).
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "elu", "selu", "gelu", "softsign", "linear"}
 OPTIMIZERS = {"adam", "adamw", "nadam", "rmsprop", "sgd"}
+ENCODINGS = {"last", "mean", "max", "mean_max", "last_mean_max"}
 
 
 class _BaseSequenceAutoencoder(
@@ -43,6 +44,7 @@ class _BaseSequenceAutoencoder(
 
     _parameter_constraints = {
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "encoding": [StrOptions(ENCODINGS)],
         "activation": [StrOptions(ACTIVATIONS)],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -62,6 +64,7 @@ class _BaseSequenceAutoencoder(
         self,
         *,
         units,
+        encoding,
         activation,
         epochs,
         batch_size,
@@ -77,6 +80,7 @@ class _BaseSequenceAutoencoder(
         verbose,
     ):
         self.units = units
+        self.encoding = encoding
         self.activation = activation
         self.epochs = epochs
         self.batch_size = batch_size
@@ -216,8 +220,8 @@ class _BaseSequenceAutoencoder(
         Returns
         -------
         features : ndarray of shape (n_sequences, n_features_out), float64
-            The encoder's final hidden state for each sequence (computed in
-            float32, returned as float64 like scikit-learn's transformers).
+            The encoder's code for each sequence (see ``encoding``; computed
+            in float32, returned as float64 like scikit-learn's transformers).
         """
         seqs = self._validated(X)
         from ._compiled import architecture
@@ -327,7 +331,7 @@ class _BaseSequenceAutoencoder(
 
     @property
     def _n_features_out(self):
-        return self._check_units()[-1]
+        return self._spec.code_size
 
     @property
     def decoder_(self):

@@ -74,12 +74,23 @@ def _stateless(model, n_features):
         [tf.TensorSpec(v.shape, v.dtype) for v in model.non_trainable_variables],
     ]
 
-    @tf.function(input_signature=signature)
     def call(x, trainable, non_trainable):
         outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
         return outputs
 
-    return call
+    return traced_once(call, signature)
+
+
+def traced_once(fn, signature):
+    """``tf.function`` with a fixed signature: traced exactly once.
+
+    TensorFlow counts traces per Python code object, so one function per
+    architecture (each traced once) looks like "frequent retracing" after five
+    architectures and logs a warning. Ours never retrace; that check is off.
+    """
+    traced = tf.function(fn, input_signature=signature)
+    traced._omit_frequent_tracing_warning = True  # private; absent = warning only
+    return traced
 
 
 def _values(model):

@@ -47,7 +47,19 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         these defaults.
     units : int or tuple of int, default=64
         Size of the encoder LSTM, or sizes of stacked LSTMs; both decoders
-        mirror them. :meth:`transform` returns ``units[-1]`` features.
+        mirror them.
+    encoding : {"last_mean_max", "mean_max", "last", "mean", "max"}, \
+            default="last_mean_max"
+        How the last encoder LSTM's hidden states become the code both
+        decoders read and :meth:`transform` returns (see
+        :class:`LSTMAutoencoderTransformer`). The default joins the state at
+        the last step (which forecasting needs: it knows where the sequence
+        ended) with the mean and max over time (which make good features):
+        ``3 * units[-1]`` features. Measured on noisy sine waves (forecast
+        MSE relative to repeating the last value; lower is better) and on
+        GunPoint (5-fold CV accuracy of a logistic regression on the
+        features, training split): "last" 0.21 and 0.68-0.78, "mean_max"
+        0.77 and 0.98-1.00, "last_mean_max" 0.12 and 0.98.
     activation : str, default="tanh"
         Activation of every LSTM.
     epochs : int, default=100
@@ -120,7 +132,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     >>> model.predict(X).shape
     (10, 3)
     >>> model.transform(X).shape
-    (10, 4)
+    (10, 12)
     """
 
     _parameter_constraints = {
@@ -139,6 +151,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         reverse_reconstruction=True,
         conditional=False,
         units=64,
+        encoding="last_mean_max",
         activation="tanh",
         epochs=100,
         batch_size=32,
@@ -155,6 +168,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     ):
         super().__init__(
             units=units,
+            encoding=encoding,
             activation=activation,
             epochs=epochs,
             batch_size=batch_size,
@@ -238,6 +252,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
             n_future=self.n_future,
             reverse=self.reverse_reconstruction,
             conditional=self.conditional,
+            encoding=self.encoding,
         )
 
     def _training_data(self, seqs, future=None):

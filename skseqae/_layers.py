@@ -67,11 +67,41 @@ class Unstandardize(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class LastStep(keras.layers.Layer):
-    """Pick each sequence's output at its last real step: ``h[i, lengths[i]-1]``."""
+class Readout(keras.layers.Layer):
+    """Summarise each sequence's hidden states over its real steps.
+
+    Parameters
+    ----------
+    mode : str
+        Parts joined by ``"_"``, concatenated in this order: ``"last"`` (the
+        state at the last real step), ``"mean"`` and ``"max"`` (over the
+        real steps). For example ``"mean_max"`` or ``"last_mean_max"``.
+    """
+
+    def __init__(self, mode, **kwargs):
+        super().__init__(**kwargs)
+        self.mode = mode
 
     def call(self, sequences, lengths):
-        return tf.gather(sequences, tf.maximum(lengths - 1, 0), batch_dims=1)
+        parts = self.mode.split("_")
+        mask = tf.sequence_mask(lengths, tf.shape(sequences)[1])[:, :, None]
+        out = []
+        if "last" in parts:
+            out.append(tf.gather(sequences, tf.maximum(lengths - 1, 0), batch_dims=1))
+        if "mean" in parts:
+            total = tf.reduce_sum(tf.where(mask, sequences, 0.0), axis=1)
+            out.append(total / tf.cast(lengths, sequences.dtype)[:, None])
+        if "max" in parts:
+            lowest = tf.fill(tf.shape(sequences), sequences.dtype.min)
+            out.append(tf.reduce_max(tf.where(mask, sequences, lowest), axis=1))
+        return out[0] if len(out) == 1 else tf.concat(out, axis=-1)
+
+    def compute_output_shape(self, sequences_shape, lengths_shape):
+        n_parts = len(self.mode.split("_"))
+        return (sequences_shape[0], sequences_shape[-1] * n_parts)
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)

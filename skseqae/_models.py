@@ -13,7 +13,7 @@ from ._backend import keras
 from ._layers import (
     FastLSTM,
     FeedbackDecoderCell,
-    LastStep,
+    Readout,
     RepeatToLength,
     ReverseEach,
     SequenceInput,
@@ -42,6 +42,11 @@ class NetworkSpec:
         Whether the reconstruction decoder emits the sequence back to front.
     conditional : bool
         Whether each decoder step also reads the decoder's previous output.
+    encoding : {"last", "mean", "max", "mean_max", "last_mean_max"}
+        How the last encoder layer's hidden states become the code that the
+        decoders read (and ``transform`` returns): the state at each
+        sequence's last real step, the mean and/or max over its real steps,
+        or all three (see :class:`Readout`).
     """
 
     n_features: int
@@ -51,6 +56,11 @@ class NetworkSpec:
     n_future: int = 0
     reverse: bool = False
     conditional: bool = False
+    encoding: str = "last"
+
+    @property
+    def code_size(self):
+        return self.units[-1] * len(self.encoding.split("_"))
 
     @property
     def output_names(self):
@@ -95,9 +105,8 @@ def build_networks(spec, seed, n_timesteps):
     sequences = keras.Input((None, spec.n_features), name="sequences")
     input_layer = SequenceInput(name="standardize")
     values, lengths = input_layer(sequences)
-    code = LastStep(name="last_step")(
-        _lstm_stack(spec, spec.units, seeds, values), lengths
-    )
+    states = _lstm_stack(spec, spec.units, seeds, values)
+    code = Readout(spec.encoding, name="readout")(states, lengths)
 
     rec_layers = _decoder_layers(spec, "reconstruction", seeds)
     rec = _apply(rec_layers, RepeatToLength(name="repeat")(code, values))
@@ -181,7 +190,7 @@ def _apply(layers, x):
 
 def _standalone_decoder(spec, name, layers, n_timesteps, reverse=False):
     """A Keras model from feature vectors to sequences, sharing ``layers``."""
-    code = keras.Input((spec.units[-1],), name="features")
+    code = keras.Input((spec.code_size,), name="features")
     x = keras.layers.RepeatVector(n_timesteps, name="repeat")(code)
     x = _apply(layers, x)
     if reverse:

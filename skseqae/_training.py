@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._backend import keras, tf
-from ._compiled import architecture
+from ._compiled import architecture, traced_once
 
 
 @dataclass(frozen=True)
@@ -260,8 +260,8 @@ class _Trainer:
             tuple(tf.TensorSpec((None,), tf.int32) for _ in target_specs),
             tf.TensorSpec((len(target_specs),), tf.float32),
         ]
-        self.train_step = tf.function(self._train_step, input_signature=signature)
-        self.eval_step = tf.function(self._eval_step, input_signature=signature)
+        self.train_step = traced_once(self._train_step, signature)
+        self.eval_step = traced_once(self._eval_step, signature)
 
     def start(self, model, settings):
         """Load ``model``'s initial weights and a fresh optimizer state."""

@@ -27,7 +27,12 @@ def test_seed_tutorial_reconstruction():
     # it printed 0.110, 0.207, ..., 0.906.
     sequence = np.linspace(0.1, 0.9, 9).reshape(1, 9, 1)
     ae = LSTMAutoencoderTransformer(
-        units=100, activation="relu", epochs=300, patience=None, random_state=1
+        units=100,
+        encoding="last",
+        activation="relu",
+        epochs=300,
+        patience=None,
+        random_state=1,
     )
     ae.fit(sequence)
     assert ae.n_iter_ == 300
@@ -38,7 +43,7 @@ def test_seed_tutorial_reconstruction():
 
 
 def test_shapes_of_every_output(fitted, X3d):
-    assert fitted.transform(X3d).shape == (40, 4)
+    assert fitted.transform(X3d).shape == (40, 8)  # mean and max of 4 units
     assert fitted.transform(X3d).dtype == np.float64
     assert fitted.predict(X3d).shape == X3d.shape
     assert fitted.reconstruct(X3d).shape == X3d.shape
@@ -63,7 +68,7 @@ def test_dataframe_input_and_pandas_output(X2d):
     df = pd.DataFrame(X2d, columns=[f"t{i}" for i in range(10)])
     ae = LSTMAutoencoderTransformer(**TINY).set_output(transform="pandas").fit(df)
     out = ae.transform(df)
-    assert list(out.columns) == [f"lstmautoencodertransformer{i}" for i in range(4)]
+    assert list(out.columns) == [f"lstmautoencodertransformer{i}" for i in range(8)]
     assert list(ae.feature_names_in_) == list(df.columns)
 
 
@@ -145,6 +150,8 @@ def test_optimizer_instance_is_copied_not_modified(X3d):
     "params",
     [
         dict(units=(6, 3)),
+        dict(encoding="mean"),
+        dict(encoding="max"),
         dict(activation="relu"),
         dict(dropout=0.2),
         dict(optimizer="sgd"),
@@ -156,8 +163,9 @@ def test_parameter_variants_train(params, X3d):
     ae = LSTMAutoencoderTransformer(**{**TINY, **params}).fit(X3d)
     out = ae.transform(X3d)
     assert np.isfinite(out).all()
-    expected = params.get("units", (4,))
-    assert out.shape == (40, expected[-1] if isinstance(expected, tuple) else expected)
+    width = params.get("units", (4,))[-1]
+    pooled_once = params.get("encoding") in ("mean", "max")
+    assert out.shape == (40, width if pooled_once else 2 * width)
 
 
 @pytest.mark.parametrize(
@@ -282,8 +290,14 @@ def test_transform_before_fit_says_so(X3d):
         LSTMAutoencoderTransformer().transform(X3d)
 
 
+def test_last_step_encoding_is_the_seed_encoder(X3d):
+    ae = LSTMAutoencoderTransformer(encoding="last", **TINY).fit(X3d)
+    assert ae.transform(X3d).shape == (40, 4)
+    assert ae.inverse_transform(ae.transform(X3d)).shape == X3d.shape
+
+
 def test_inverse_transform_checks_width(fitted):
-    with pytest.raises(ValueError, match="expected 4 features"):
+    with pytest.raises(ValueError, match="expected 8 features"):
         fitted.inverse_transform(np.zeros((2, 3)))
 
 

@@ -33,7 +33,7 @@ def test_forecast_beats_repeating_the_last_value():
 def test_output_shapes_follow_the_input_layout(fitted, X3d, X2d):
     assert fitted.predict(X3d).shape == (40, 3, 2)
     assert fitted.reconstruct(X3d).shape == X3d.shape
-    assert fitted.transform(X3d).shape == (40, 4)
+    assert fitted.transform(X3d).shape == (40, 12)  # last, mean and max
     model = CompositeLSTMAutoencoder(n_future=2, **TINY).fit(X2d)
     assert model.predict(X2d).shape == (40, 2)
     assert model.reconstruct(X2d).shape == X2d.shape

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skseqae._backend import keras, tf
-from skseqae._layers import FastLSTM, LastStep, ReverseEach, SequenceInput
+from skseqae._layers import FastLSTM, Readout, ReverseEach, SequenceInput
 
 
 @pytest.mark.parametrize("batch, n_features", [(6, 3), (5, 3), (5, 4), (1, 1)])
@@ -48,9 +48,10 @@ def test_sequence_input_counts_lengths_and_zeroes_padding():
     np.testing.assert_array_equal(values, np.zeros_like(x))
 
 
-def test_last_step_and_reverse_each_respect_lengths():
+def test_readout_and_reverse_each_respect_lengths():
     x = np.arange(8, dtype=np.float32).reshape(2, 4, 1)
     lengths = np.array([2, 4], np.int32)
-    np.testing.assert_array_equal(LastStep()(x, lengths)[:, 0], [1, 7])
+    readout = np.asarray(Readout("last_mean_max")(x, lengths))
+    np.testing.assert_array_equal(readout, [[1, 0.5, 1], [7, 5.5, 7]])
     reversed_ = np.asarray(ReverseEach()(x, lengths))[:, :, 0]
     np.testing.assert_array_equal(reversed_, [[1, 0, 2, 3], [7, 6, 5, 4]])
