@@ -43,7 +43,7 @@ def test_seed_tutorial_reconstruction():
 
 
 def test_shapes_of_every_output(fitted, X3d):
-    assert fitted.transform(X3d).shape == (40, 8)  # mean and max of 4 units
+    assert fitted.transform(X3d).shape == (40, 12)  # last, mean, max of 4 units
     assert fitted.transform(X3d).dtype == np.float64
     assert fitted.predict(X3d).shape == X3d.shape
     assert fitted.reconstruct(X3d).shape == X3d.shape
@@ -68,7 +68,7 @@ def test_dataframe_input_and_pandas_output(X2d):
     df = pd.DataFrame(X2d, columns=[f"t{i}" for i in range(10)])
     ae = LSTMAutoencoderTransformer(**TINY).set_output(transform="pandas").fit(df)
     out = ae.transform(df)
-    assert list(out.columns) == [f"lstmautoencodertransformer{i}" for i in range(8)]
+    assert list(out.columns) == [f"lstmautoencodertransformer{i}" for i in range(12)]
     assert list(ae.feature_names_in_) == list(df.columns)
 
 
@@ -164,8 +164,8 @@ def test_parameter_variants_train(params, X3d):
     out = ae.transform(X3d)
     assert np.isfinite(out).all()
     width = params.get("units", (4,))[-1]
-    pooled_once = params.get("encoding") in ("mean", "max")
-    assert out.shape == (40, width if pooled_once else 2 * width)
+    n_parts = len(params.get("encoding", "last_mean_max").split("_"))
+    assert out.shape == (40, n_parts * width)
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def test_last_step_encoding_is_the_seed_encoder(X3d):
 
 
 def test_inverse_transform_checks_width(fitted):
-    with pytest.raises(ValueError, match="expected 8 features"):
+    with pytest.raises(ValueError, match="expected 12 features"):
         fitted.inverse_transform(np.zeros((2, 3)))
 
 
