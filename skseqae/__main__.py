@@ -115,13 +115,15 @@ def _add_model_options(demo, defaults):
         "--epochs",
         type=_positive_int,
         default=defaults.epochs,
-        help=f"training epochs (default: {defaults.epochs})",
+        help=f"most training epochs; training stops early when the held-out "
+        f"loss stops improving (default: {defaults.epochs})",
     )
     demo.add_argument(
         "--units",
         type=_positive_int,
         default=defaults.units,
-        help=f"LSTM size = number of features (default: {defaults.units})",
+        help=f"LSTM size; the features are its last state, mean and max over "
+        f"time: 3 x units (default: {defaults.units})",
     )
     demo.add_argument(
         "--learning-rate",
