@@ -92,7 +92,7 @@ class Readout(keras.layers.Layer):
             total = tf.reduce_sum(tf.where(mask, sequences, 0.0), axis=1)
             out.append(total / tf.cast(lengths, sequences.dtype)[:, None])
         if "max" in parts:
-            lowest = tf.fill(tf.shape(sequences), sequences.dtype.min)
+            lowest = tf.constant(sequences.dtype.min, sequences.dtype)
             out.append(tf.reduce_max(tf.where(mask, sequences, lowest), axis=1))
         return out[0] if len(out) == 1 else tf.concat(out, axis=-1)
 
