@@ -28,7 +28,7 @@ TensorFlow ops, and times one fused LSTM layer against PyTorch's.
 
 Usage::
 
-    python benchmarks/speed.py --quick       # 4-5 minutes on 2 shared cores
+    python benchmarks/speed.py --quick       # ~3 minutes on 2 cores (5 if busy)
     python benchmarks/speed.py               # the full run, 12-16 minutes
     python benchmarks/speed.py --parts fit,profile
 
@@ -1076,7 +1076,9 @@ def _torch_layer(n_in, batch, steps, role):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="about 3 minutes")
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller sizes: about 3 minutes"
+    )
     parser.add_argument("--parts", default=",".join(PARTS), help=",".join(PARTS))
     parser.add_argument("--memory-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
