@@ -15,6 +15,15 @@ ops = keras.ops
 _PACKAGE = "skseqae"
 
 
+def _add_scaling_weights(layer, n_features):
+    """Per-feature, non-trainable ``mean`` (zeros) and ``scale`` (ones)."""
+    for name, initializer in (("mean", "zeros"), ("scale", "ones")):
+        weight = layer.add_weight(
+            shape=(n_features,), initializer=initializer, trainable=False, name=name
+        )
+        setattr(layer, name, weight)
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class SequenceInput(keras.layers.Layer):
     """Standardize each feature and replace padding by zeros.
@@ -28,13 +37,7 @@ class SequenceInput(keras.layers.Layer):
     """
 
     def build(self, input_shape):
-        n_features = input_shape[-1]
-        self.mean = self.add_weight(
-            shape=(n_features,), initializer="zeros", trainable=False, name="mean"
-        )
-        self.scale = self.add_weight(
-            shape=(n_features,), initializer="ones", trainable=False, name="scale"
-        )
+        _add_scaling_weights(self, input_shape[-1])
 
     def call(self, x):
         real = ops.logical_not(ops.all(ops.isnan(x), axis=-1))
@@ -54,13 +57,7 @@ class Unstandardize(keras.layers.Layer):
     """Map standardized outputs back to the data's units (``x * scale + mean``)."""
 
     def build(self, input_shape):
-        n_features = input_shape[-1]
-        self.mean = self.add_weight(
-            shape=(n_features,), initializer="zeros", trainable=False, name="mean"
-        )
-        self.scale = self.add_weight(
-            shape=(n_features,), initializer="ones", trainable=False, name="scale"
-        )
+        _add_scaling_weights(self, input_shape[-1])
 
     def call(self, x):
         return x * self.scale + self.mean
