@@ -16,11 +16,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_array, validate_data
 
-#: Layouts a user can give. ``"tabular"``: 2-D (n_sequences, n_timesteps),
-#: one univariate sequence per row. ``"padded"``: 3-D (n_sequences,
-#: n_timesteps, n_features), trailing all-NaN steps are padding. ``"list"``:
-#: a list or tuple of arrays of shape (T_i, n_features) or (T_i,).
-LAYOUTS = ("tabular", "padded", "list")
+# Layouts a user can give. "tabular": 2-D (n_sequences, n_timesteps), one
+# univariate sequence per row. "padded": 3-D (n_sequences, n_timesteps,
+# n_features), trailing all-NaN steps are padding. "list": a list or tuple of
+# arrays of shape (T_i, n_features) or (T_i,).
 
 
 class Sequences:
@@ -162,10 +161,10 @@ def restore_layout(values, lengths, layout):
     return out[:, :, 0] if layout == "tabular" else out
 
 
-def padded(sequences, max_length=None):
+def padded(sequences):
     """Stack a list of (T_i, n_features) arrays into a NaN-padded 3-D array."""
     lengths = np.array([len(s) for s in sequences], dtype=np.int64)
-    max_length = int(lengths.max()) if max_length is None else max_length
+    max_length = int(lengths.max())
     n_features = sequences[0].shape[1]
     out = np.full((len(sequences), max_length, n_features), np.nan, np.float32)
     for i, s in enumerate(sequences):
