@@ -278,7 +278,7 @@ def _as_float_array(name, seq, i):
             ensure_all_finite="allow-nan",
             ensure_min_samples=0,
             input_name=f"sequence {i}",
-        ).astype(np.float32)
+        ).astype(np.float32, copy=False)
     except ValueError as exc:
         raise ValueError(f"{name}: sequence {i}: {exc}") from exc
 
