@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skseqae.datasets import list_datasets, load_dataset
+from skseqae.datasets import list_datasets, list_series, load_dataset, load_series
 
 SHAPES = {
     # name: (n_train, n_test, n_features, n_classes)
@@ -9,11 +9,49 @@ SHAPES = {
     "italypowerdemand": (67, 1029, 1, 2),
     "basicmotions": (40, 40, 6, 4),
     "japanesevowels": (270, 370, 12, 9),
+    "arrowhead": (36, 175, 1, 3),
+    "osuleaf": (200, 242, 1, 6),
+    "acsf1": (100, 100, 1, 10),
+    "coffee": (28, 28, 1, 2),
+    "plaid": (537, 537, 1, 11),
 }
+REGRESSION_SHAPES = {"covid3month": (140, 61, 1), "cardanosentiment": (74, 33, 2)}
 
 
 def test_list_datasets_names_every_bundled_set():
-    assert list_datasets() == list(SHAPES)
+    assert list_datasets() == list(SHAPES) + list(REGRESSION_SHAPES)
+    assert list_series() == ["kddtsad135_internalbleeding16", "ecg_diff_count_3"]
+
+
+@pytest.mark.parametrize("name", list(REGRESSION_SHAPES))
+def test_regression_sets_have_float_targets(name):
+    X_train, y_train, X_test, y_test = load_dataset(name)
+    n_train, n_test, n_features = REGRESSION_SHAPES[name]
+    assert X_train.shape[::2] == (n_train, n_features)
+    assert X_test.shape[::2] == (n_test, n_features)
+    assert y_train.dtype == y_test.dtype == np.float64
+    assert np.isfinite(y_train).all() and y_train.std() > 0
+
+
+@pytest.mark.parametrize(
+    "name, n_steps, train_end, n_anomalous",
+    [
+        ("kddtsad135_internalbleeding16", 7501, 1200, 12),
+        ("ECG_diff_count_3", 20000, 10000, 300),
+    ],
+)
+def test_load_series_gives_a_labelled_long_series(
+    name, n_steps, train_end, n_anomalous
+):
+    X, y, end = load_series(name)
+    assert X.shape == (n_steps, 1) and X.dtype == np.float32
+    assert y.shape == (n_steps,) and int(y.sum()) == n_anomalous
+    assert end == train_end and not y[:end].any()  # the training part is normal
+
+
+def test_unknown_series_names_the_bundled_ones():
+    with pytest.raises(ValueError, match="Unknown series 'x'.*ecg_diff_count_3"):
+        load_series("x")
 
 
 @pytest.mark.parametrize("name", list(SHAPES))

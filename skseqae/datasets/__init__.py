@@ -4,6 +4,20 @@ Nothing is downloaded: the files ship inside the package, with their
 provenance and the papers to cite in ``data/README.md``.
 """
 
-from ._loaders import list_datasets, load_dataset
+from ._loaders import (
+    DATASETS,
+    REGRESSION,
+    list_datasets,
+    list_series,
+    load_dataset,
+    load_series,
+)
 
-__all__ = ["list_datasets", "load_dataset"]
+__all__ = [
+    "DATASETS",
+    "REGRESSION",
+    "list_datasets",
+    "list_series",
+    "load_dataset",
+    "load_series",
+]
