@@ -1,0 +1,609 @@
+"""Export fitted autoencoders and pipelines to ONNX, for serving without TensorFlow.
+
+The graph is written operator by operator with ``onnx.helper`` from the
+fitted Keras layers (read by name from ``model_`` and checked against the
+estimator's ``NetworkSpec``), not traced through TensorFlow: our training
+runs TensorFlow's fused ``BlockLSTMV2`` kernel, which converters such as
+tf2onnx do not handle, while ONNX has its own ``LSTM`` operator with a
+``sequence_lens`` input for sequences of different lengths.
+
+The exported graph follows ``transform`` step by step:
+
+1. ``SequenceInput``: a time step is padding when all its features are NaN;
+   each sequence's length is the count of its other steps. Values are
+   standardized, then NaN is replaced by zero.
+2. Each encoder LSTM is one ONNX ``LSTM`` node (gates reordered from Keras'
+   i, f, c, o to ONNX's i, o, f, c) reading each sequence's own length.
+3. ``Readout``: the hidden state at the last real step (the LSTM's ``Y_h``
+   output), and the mean and max over the real steps (masked reductions).
+
+With ``score_samples=True`` the decoders are exported too (a ``Expand`` for
+``RepeatToLength``/``RepeatVector``, the mirrored LSTMs, a ``MatMul`` + ``Add``
+per step for the Dense layer, and the unscaling), and the graph also returns
+``score_samples``. A scikit-learn Pipeline's remaining steps are converted
+with skl2onnx and joined onto the ``features`` output.
+"""
+
+import dataclasses
+import itertools
+from numbers import Integral
+
+import numpy as np
+
+#: Default opset: onnxruntime has run it since 1.14 (2023), and skl2onnx and
+#: every ONNX runtime in other languages of that age support it.
+DEFAULT_OPSET = 17
+#: Lowest opset the graph can be written in (Squeeze/Unsqueeze/ReduceSum take
+#: their axes as inputs from 13 on).
+MIN_OPSET = 13
+
+# Keras activation name -> (ONNX LSTM activation, its alpha, its beta).
+_ACTIVATIONS = {
+    "tanh": ("Tanh", None, None),
+    "sigmoid": ("Sigmoid", None, None),
+    "relu": ("Relu", None, None),
+    "softsign": ("Softsign", None, None),
+    "elu": ("Elu", 1.0, None),
+    "linear": ("Affine", 1.0, 0.0),
+}
+
+# The NetworkSpec fields this exporter knows how to write; any other field
+# must hold its default value (which keeps the architecture written here).
+_KNOWN_SPEC_FIELDS = {
+    "n_features",
+    "units",
+    "activation",
+    "dropout",
+    "n_future",
+    "reverse",
+    "conditional",
+    "encoding",
+}
+
+# Keras gate blocks i, f, c, o reordered to ONNX's i, o, f, c.
+_GATE_ORDER = (0, 3, 1, 2)
+
+
+def to_onnx(model, path=None, *, score_samples=False, target_opset=DEFAULT_OPSET):
+    """Export a fitted autoencoder, or a Pipeline starting with one, to ONNX.
+
+    The exported model runs in onnxruntime (Python, C, C++, C#, Java,
+    JavaScript, ...) without TensorFlow or skseqae.
+
+    Parameters
+    ----------
+    model : LSTMAutoencoderTransformer, CompositeLSTMAutoencoder or Pipeline
+        A fitted autoencoder, or a fitted scikit-learn ``Pipeline`` whose
+        first step is one and whose other steps skl2onnx can convert (for
+        example a scaler then a classifier or regressor).
+    path : str or path-like, default=None
+        Where to write the model (``.onnx``); None writes nothing.
+    score_samples : bool, default=False
+        Also export the decoders and return the autoencoder's
+        :meth:`~LSTMAutoencoderTransformer.score_samples` (negative
+        per-sequence reconstruction error, float64) as a second output.
+        For a :class:`CompositeLSTMAutoencoder`, sequences too short to
+        split (``n_future + 1`` steps or fewer) score NaN.
+    target_opset : int, default=17
+        ONNX opset of the graph (13 or later). The default runs in
+        onnxruntime 1.14 and later.
+
+    Returns
+    -------
+    onnx.ModelProto
+        One input, ``sequences``: float32 of shape (n_sequences, n_timesteps,
+        n_features), both sizes dynamic, each sequence padded at its end
+        with all-NaN steps (the layout ``transform`` takes as a 3-D array;
+        for a model fitted on 2-D input pass ``X[:, :, None]``). Outputs:
+        ``features`` (float32, what ``transform`` returns) for an
+        autoencoder; for a Pipeline, the outputs skl2onnx gives the other
+        steps (``label`` and ``probabilities`` for a classifier,
+        ``variable`` for a regressor or transformer). Then ``score_samples``
+        if asked for.
+
+    Raises
+    ------
+    ValueError
+        If the model is not fitted, uses an option the exporter cannot
+        write (the conditional decoder, the selu or gelu activation, or an
+        architecture option it does not know), or a Pipeline step that
+        skl2onnx cannot convert.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from skseqae import LSTMAutoencoderTransformer, to_onnx
+    >>> t = np.linspace(0, 3, 20)[None, :, None]
+    >>> X = np.sin(t) * np.arange(1, 9)[:, None, None]
+    >>> ae = LSTMAutoencoderTransformer(units=4, epochs=1, random_state=0).fit(X)
+    >>> session = ort.InferenceSession(to_onnx(ae).SerializeToString())
+    >>> (features,) = session.run(None, {"sequences": X.astype(np.float32)})
+    >>> np.allclose(features, ae.transform(X), rtol=1e-5, atol=1e-6)
+    True
+    """
+    import onnx
+
+    opset = _check_opset(target_opset)
+    autoencoder, rest = _split_pipeline(model)
+    proto = _autoencoder_model(autoencoder, opset, score_samples)
+    if rest is not None:
+        proto = _append_pipeline(proto, rest, autoencoder, opset)
+    onnx.checker.check_model(proto, full_check=True)
+    if path is not None:
+        onnx.save(proto, path)
+    return proto
+
+
+# ------------------------------------------------------------ what to export
+
+
+def _check_opset(target_opset):
+    import onnx
+
+    highest = onnx.defs.onnx_opset_version()
+    if (
+        not isinstance(target_opset, Integral)
+        or isinstance(target_opset, bool)
+        or not MIN_OPSET <= target_opset <= highest
+    ):
+        raise ValueError(
+            f"to_onnx: target_opset must be an int from {MIN_OPSET} to {highest} "
+            f"(the newest this onnx package knows), got {target_opset!r}."
+        )
+    return int(target_opset)
+
+
+def _split_pipeline(model):
+    """The autoencoder to export, and the Pipeline of the other steps (or None)."""
+    from sklearn.pipeline import Pipeline
+
+    from ._base import _BaseSequenceAutoencoder
+
+    if isinstance(model, _BaseSequenceAutoencoder):
+        return model, None
+    if isinstance(model, Pipeline) and isinstance(
+        model.steps[0][1], _BaseSequenceAutoencoder
+    ):
+        rest = [(n, s) for n, s in model.steps[1:] if s not in (None, "passthrough")]
+        return model.steps[0][1], Pipeline(rest) if rest else None
+    raise ValueError(
+        "to_onnx exports a fitted LSTMAutoencoderTransformer or "
+        "CompositeLSTMAutoencoder, or a scikit-learn Pipeline whose first step is "
+        f"one, got {type(model).__name__}. Put the autoencoder first in the "
+        "Pipeline."
+    )
+
+
+def _checked_spec(autoencoder):
+    """The estimator's NetworkSpec, if this module can write its architecture."""
+    from sklearn.utils.validation import check_is_fitted
+
+    name = type(autoencoder).__name__
+    check_is_fitted(autoencoder)
+    spec = autoencoder._spec
+    for field in dataclasses.fields(spec):
+        value = getattr(spec, field.name)
+        if field.name in _KNOWN_SPEC_FIELDS or value == field.default:
+            continue
+        raise ValueError(
+            f"to_onnx cannot export this {name}: its architecture option "
+            f"{field.name}={value!r} is not one the ONNX exporter knows how to "
+            f"write (it writes only {field.name}={field.default!r}). Refit with "
+            "the default, or serve the model with transform."
+        )
+    if spec.conditional:
+        raise ValueError(
+            f"to_onnx cannot export a {name} with conditional=True: its decoders "
+            "feed their own output back at every step, which the ONNX LSTM "
+            "operator cannot express. Refit with conditional=False (the default)."
+        )
+    if spec.activation not in _ACTIVATIONS:
+        raise ValueError(
+            f"to_onnx cannot export a {name} with activation={spec.activation!r}: "
+            "the ONNX LSTM operator has no such activation. Refit with one of "
+            f"{sorted(_ACTIVATIONS)}."
+        )
+    return spec
+
+
+def _expected_layers(spec):
+    """Names of the layers of ``model_`` for ``spec``, by what they are."""
+    names = {"sequences", "standardize", "readout", "repeat"}
+    names |= {f"encoder_lstm_{i}" for i in range(len(spec.units))}
+    decoders = ("reconstruction", "future") if spec.n_future else ("reconstruction",)
+    for decoder in decoders:
+        names |= {f"{decoder}_lstm_{i}" for i in range(len(spec.units))}
+        names |= {f"{decoder}_output", f"{decoder}_unstandardize"}
+    if spec.n_future:
+        names.add("repeat_future")
+    if spec.reverse:
+        names.add("unreverse")
+    return names
+
+
+def _layers(autoencoder, spec):
+    """``model_``'s layers by name, checked against ``spec`` and their types."""
+    from ._backend import keras
+    from ._layers import Readout, SequenceInput, Unstandardize
+
+    layers = {layer.name: layer for layer in autoencoder.model_.layers}
+    unknown = sorted(set(layers) - _expected_layers(spec))
+    missing = sorted(_expected_layers(spec) - set(layers))
+    if unknown or missing:
+        raise ValueError(
+            f"to_onnx cannot export this {type(autoencoder).__name__}: its Keras "
+            f"model has layers the exporter does not know ({unknown}) or lacks "
+            f"layers it expects ({missing}). Export a model fitted with this "
+            "version of skseqae."
+        )
+    kinds = {"standardize": SequenceInput, "readout": Readout}
+    for name in layers:
+        if "_lstm_" in name:
+            kinds[name] = keras.layers.LSTM
+        elif name.endswith("_output"):
+            kinds[name] = keras.layers.Dense
+        elif name.endswith("_unstandardize"):
+            kinds[name] = Unstandardize
+    for name, kind in kinds.items():
+        if not isinstance(layers[name], kind):
+            raise ValueError(
+                f"to_onnx: layer {name!r} of {type(autoencoder).__name__} is a "
+                f"{type(layers[name]).__name__}, not the {kind.__name__} the "
+                "exporter writes. Export a model fitted with this version of skseqae."
+            )
+    if layers["readout"].mode != spec.encoding:
+        raise ValueError(
+            f"to_onnx: the readout layer's mode {layers['readout'].mode!r} differs "
+            f"from encoding={spec.encoding!r}; the model is inconsistent."
+        )
+    return layers
+
+
+# ------------------------------------------------------------- graph writing
+
+
+class _Graph:
+    """Nodes and initializers of one ONNX graph under construction."""
+
+    def __init__(self, opset):
+        from onnx import helper, numpy_helper
+
+        self.opset, self._helper, self._numpy = opset, helper, numpy_helper
+        self.nodes, self.initializers = [], []
+        self._ids = itertools.count()
+
+    def name(self, hint):
+        # A prefix of our own keeps names apart from skl2onnx's when merging.
+        return f"skseqae/{hint}_{next(self._ids)}"
+
+    def const(self, value, hint="const"):
+        name = self.name(hint)
+        self.initializers.append(self._numpy.from_array(np.asarray(value), name))
+        return name
+
+    def op(self, op_type, *inputs, outputs=1, **attrs):
+        names = [self.name(op_type.lower()) for _ in range(outputs)]
+        node = self._helper.make_node(op_type, list(inputs), names, **attrs)
+        self.nodes.append(node)
+        return names[0] if outputs == 1 else names
+
+    def axes(self, values):
+        return self.const(np.array(values, np.int64), "axes")
+
+    def reduce(self, op_type, x, axes, keepdims=0):
+        # ReduceSum takes its axes as an input from opset 13, the others from 18.
+        if op_type == "ReduceSum" or self.opset >= 18:
+            return self.op(op_type, x, self.axes(axes), keepdims=keepdims)
+        return self.op(op_type, x, axes=list(axes), keepdims=keepdims)
+
+    def unsqueeze(self, x, axes):
+        return self.op("Unsqueeze", x, self.axes(axes))
+
+    def squeeze(self, x, axes):
+        return self.op("Squeeze", x, self.axes(axes))
+
+
+@dataclasses.dataclass
+class _Inputs:
+    """The standardized sequences, time-major, and what the readouts need."""
+
+    raw: str  # (T, n, F) float32, the input with its NaN padding
+    values: str  # (T, n, F) float32, standardized, zeros at padding
+    lengths: str  # (n,) int32
+    n_steps: str  # (1,) int64: T
+
+
+def _autoencoder_model(autoencoder, opset, score_samples):
+    from onnx import TensorProto, helper
+
+    spec = _checked_spec(autoencoder)
+    layers = _layers(autoencoder, spec)
+    g = _Graph(opset)
+    inputs = _standardize(g, layers["standardize"], "sequences")
+    states, last = _lstm_stack(g, layers, "encoder", inputs.values, inputs.lengths)
+    code = _readout(g, spec.encoding, states, last, inputs.lengths)
+    g.nodes.append(helper.make_node("Identity", [code], ["features"]))
+    outputs = [_output("features", TensorProto.FLOAT, ["n", spec.code_size])]
+    if score_samples:
+        scores = _scores(g, autoencoder, spec, layers, inputs, states, code)
+        g.nodes.append(helper.make_node("Identity", [scores], ["score_samples"]))
+        outputs.append(_output("score_samples", TensorProto.DOUBLE, ["n"]))
+    sequences = helper.make_tensor_value_info(
+        "sequences", TensorProto.FLOAT, ["n", "T", spec.n_features]
+    )
+    graph = helper.make_graph(
+        g.nodes, "skseqae", [sequences], outputs, initializer=g.initializers
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    return helper.make_model(
+        graph,
+        opset_imports=opsets,
+        ir_version=helper.find_min_ir_version_for(opsets),
+        producer_name="skseqae",
+        doc_string=f"{type(autoencoder).__name__} exported by skseqae.to_onnx",
+    )
+
+
+def _output(name, elem_type, shape):
+    from onnx import helper
+
+    return helper.make_tensor_value_info(name, elem_type, shape)
+
+
+def _standardize(g, layer, x):
+    """``SequenceInput``: lengths from all-NaN steps, standardize, NaN -> 0."""
+    from onnx import TensorProto
+
+    raw = g.op("Transpose", x, perm=[1, 0, 2])
+    real = g.op("Cast", g.op("Not", g.op("IsNaN", raw)), to=TensorProto.FLOAT)
+    real_steps = g.reduce("ReduceMax", real, [2])
+    lengths = g.reduce("ReduceSum", real_steps, [0])
+    lengths = g.op("Cast", lengths, to=TensorProto.INT32)
+    mean, scale = _weights(layer.mean), _weights(layer.scale)
+    z = g.op("Div", g.op("Sub", raw, g.const(mean, "mean")), g.const(scale, "scale"))
+    values = g.op("Where", g.op("IsNaN", z), g.const(np.float32(0)), z)
+    n_steps = g.op("Slice", g.op("Shape", raw), g.axes([0]), g.axes([1]))
+    return _Inputs(raw, values, lengths, n_steps)
+
+
+def _weights(variable):
+    return np.asarray(variable, dtype=np.float32)
+
+
+def _lstm_stack(g, layers, prefix, x, lengths):
+    """The LSTMs ``{prefix}_lstm_0, 1, ...``; all hidden states and the last."""
+    last = None
+    for i in itertools.count():
+        layer = layers.get(f"{prefix}_lstm_{i}")
+        if layer is None:
+            return x, last
+        x, last = _lstm(g, layer, x, lengths)
+
+
+def _lstm(g, layer, x, lengths):
+    """One ONNX LSTM node: (T, n, I) -> (T, n, H) and the state at each length."""
+    cell = layer.cell
+    if layer.go_backwards or cell.recurrent_activation.__name__ != "sigmoid":
+        raise ValueError(
+            f"to_onnx: LSTM layer {layer.name!r} runs backwards or has a "
+            "recurrent activation other than sigmoid, which the exporter does "
+            "not write."
+        )
+    activation, alpha, beta = _ACTIVATIONS[cell.activation.__name__]
+    attrs = {"activations": ["Sigmoid", activation, activation]}
+    if alpha is not None:
+        attrs["activation_alpha"] = [alpha, alpha]
+    if beta is not None:
+        attrs["activation_beta"] = [beta, beta]
+    kernel, recurrent, bias = _lstm_weights(cell)
+    y, y_last, _ = g.op(
+        "LSTM",
+        x,
+        g.const(kernel, f"{layer.name}/W"),
+        g.const(recurrent, f"{layer.name}/R"),
+        g.const(bias, f"{layer.name}/B"),
+        lengths,
+        outputs=3,
+        hidden_size=cell.units,
+        **attrs,
+    )
+    return g.squeeze(y, [1]), g.squeeze(y_last, [0])
+
+
+def _lstm_weights(cell):
+    """Keras kernels (I, 4H), (H, 4H), (4H,) as ONNX W, R, B, gates reordered."""
+    units = cell.units
+
+    def reorder(m):
+        return np.concatenate(
+            [m[..., k * units : (k + 1) * units] for k in _GATE_ORDER], axis=-1
+        )
+
+    kernel = reorder(_weights(cell.kernel)).T[None]
+    recurrent = reorder(_weights(cell.recurrent_kernel)).T[None]
+    bias = _weights(cell.bias) if cell.use_bias else np.zeros(4 * units, np.float32)
+    bias = np.concatenate([reorder(bias), np.zeros(4 * units, np.float32)])[None]
+    return kernel, recurrent, bias
+
+
+def _step_mask(g, n_steps, lengths):
+    """(T, n, 1) bool: whether step t is one of sequence i's real steps."""
+    from onnx import TensorProto
+
+    steps = g.op(
+        "Range",
+        g.const(np.int32(0)),
+        g.op("Cast", g.squeeze(n_steps, [0]), to=TensorProto.INT32),
+        g.const(np.int32(1)),
+    )
+    mask = g.op("Less", g.unsqueeze(steps, [1]), g.unsqueeze(lengths, [0]))
+    return g.unsqueeze(mask, [2])
+
+
+def _readout(g, encoding, states, last, lengths):
+    """``Readout``: last, mean and/or max of (T, n, H) ``states`` over real steps."""
+    from onnx import TensorProto
+
+    parts = encoding.split("_")
+    out = [last] if "last" in parts else []
+    if "mean" in parts or "max" in parts:
+        n_steps = g.op("Slice", g.op("Shape", states), g.axes([0]), g.axes([1]))
+        mask = _step_mask(g, n_steps, lengths)
+    if "mean" in parts:
+        total = g.reduce(
+            "ReduceSum", g.op("Where", mask, states, g.const(np.float32(0))), [0]
+        )
+        count = g.unsqueeze(g.op("Cast", lengths, to=TensorProto.FLOAT), [1])
+        out.append(g.op("Div", total, count))
+    if "max" in parts:
+        lowest = g.const(np.finfo(np.float32).min)
+        out.append(g.reduce("ReduceMax", g.op("Where", mask, states, lowest), [0]))
+    return out[0] if len(out) == 1 else g.op("Concat", *out, axis=1)
+
+
+def _gather_last(g, states, lengths, units):
+    """(n, H): the (T, n, H) ``states`` at step ``lengths - 1`` of each sequence."""
+    from onnx import TensorProto
+
+    index = g.op(
+        "Cast", g.op("Sub", lengths, g.const(np.int32(1))), to=TensorProto.INT64
+    )
+    index = g.op("Reshape", index, g.const(np.array([1, -1, 1], np.int64)))
+    index = g.op("Expand", index, g.const(np.array([1, 1, units], np.int64)))
+    return g.squeeze(g.op("GatherElements", states, index, axis=0), [0])
+
+
+# ------------------------------------------------------------------ decoders
+
+
+def _decoder(g, layers, prefix, code, n_steps, lengths):
+    """``{prefix}`` decoder: code (n, C) repeated ``n_steps`` times -> (T, n, F)."""
+    ones = g.const(np.array([1, 1], np.int64))
+    shape = g.op("Concat", n_steps, ones, axis=0)
+    x = g.op("Expand", g.unsqueeze(code, [0]), shape)
+    x, _ = _lstm_stack(g, layers, prefix, x, lengths)
+    dense = layers[f"{prefix}_output"]
+    if dense.activation.__name__ != "linear":
+        raise ValueError(
+            f"to_onnx: the output layer {dense.name!r} has activation "
+            f"{dense.activation.__name__!r}; the exporter writes a linear one."
+        )
+    x = g.op("MatMul", x, g.const(_weights(dense.kernel), f"{prefix}/kernel"))
+    if dense.use_bias:
+        x = g.op("Add", x, g.const(_weights(dense.bias), f"{prefix}/bias"))
+    unscale = layers[f"{prefix}_unstandardize"]
+    x = g.op("Mul", x, g.const(_weights(unscale.scale), "scale"))
+    return g.op("Add", x, g.const(_weights(unscale.mean), "mean"))
+
+
+def _mse(g, predicted, target, mask, count):
+    """Mean squared error over real steps and features, in float64: (n,)."""
+    from onnx import TensorProto
+
+    diff = g.op(
+        "Sub",
+        g.op("Cast", predicted, to=TensorProto.DOUBLE),
+        g.op("Cast", target, to=TensorProto.DOUBLE),
+    )
+    squares = g.op("Mul", diff, diff)
+    if mask is not None:
+        squares = g.op("Where", mask, squares, g.const(np.float64(0)))
+    total = g.reduce("ReduceSum", squares, [0, 2])
+    return g.op("Div", total, count)
+
+
+def _scores(g, autoencoder, spec, layers, inputs, states, code):
+    """The graph of ``score_samples``: negative reconstruction error per sequence."""
+    if not spec.n_future:
+        error = _reconstruction_error(g, spec, layers, inputs, code, inputs.lengths)
+        return g.op("Neg", error)
+    # As CompositeLSTMAutoencoder._score_errors: the encoder reads each
+    # sequence's context (all but its last n_future steps). The LSTMs are
+    # causal, so the context's states are the first steps of ``states``.
+    context = g.op("Sub", inputs.lengths, g.const(np.int32(spec.n_future)))
+    usable = g.op("Greater", context, g.const(np.int32(0)))
+    context = g.op("Max", context, g.const(np.int32(1)))
+    last = _gather_last(g, states, context, spec.units[-1])
+    code = _readout(g, spec.encoding, states, last, context)
+    rec = _reconstruction_error(g, spec, layers, inputs, code, context)
+    fut = _future_error(g, spec, layers, inputs, code, context)
+    weight = float(autoencoder.future_weight)
+    total = g.op("Add", rec, g.op("Mul", fut, g.const(np.float64(weight))))
+    score = g.op("Div", total, g.const(np.float64(-(1.0 + weight))))
+    nan = g.const(np.float64(np.nan))
+    return g.op("Where", usable, score, nan)
+
+
+def _reconstruction_error(g, spec, layers, inputs, code, lengths):
+    from onnx import TensorProto
+
+    rec = _decoder(g, layers, "reconstruction", code, inputs.n_steps, lengths)
+    if spec.reverse:
+        rec = g.op(
+            "ReverseSequence",
+            rec,
+            g.op("Cast", lengths, to=TensorProto.INT64),
+            batch_axis=1,
+            time_axis=0,
+        )
+    mask = _step_mask(g, inputs.n_steps, lengths)
+    count = g.op(
+        "Mul",
+        g.op("Cast", lengths, to=TensorProto.DOUBLE),
+        g.const(np.float64(spec.n_features)),
+    )
+    return _mse(g, rec, inputs.raw, mask, count)
+
+
+def _future_error(g, spec, layers, inputs, code, context):
+    """Error of the future decoder on the ``n_future`` steps after ``context``."""
+    from onnx import TensorProto
+
+    n_future = g.const(np.array([spec.n_future], np.int64))
+    forecast = _decoder(g, layers, "future", code, n_future, "")
+    start = g.op("Cast", context, to=TensorProto.INT64)
+    steps = g.const(np.arange(spec.n_future, dtype=np.int64).reshape(-1, 1, 1))
+    index = g.op("Add", steps, g.op("Reshape", start, g.const(np.array([1, -1, 1]))))
+    index = g.op("Expand", index, g.const(np.array([1, 1, spec.n_features])))
+    target = g.op("GatherElements", inputs.raw, index, axis=0)
+    count = g.const(np.float64(spec.n_future * spec.n_features))
+    return _mse(g, forecast, target, None, count)
+
+
+# ------------------------------------------------------------------ pipeline
+
+
+def _append_pipeline(proto, rest, autoencoder, opset):
+    """Convert the Pipeline's other steps with skl2onnx; feed them ``features``."""
+    from onnx import compose
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.base import is_classifier
+
+    options = {id(s): {"zipmap": False} for _, s in rest.steps if is_classifier(s)}
+    width = autoencoder._spec.code_size
+    try:
+        tail = convert_sklearn(
+            rest,
+            initial_types=[("features", FloatTensorType([None, width]))],
+            target_opset={"": opset, "ai.onnx.ml": _ml_opset(opset)},
+            options=options,
+        )
+    except Exception as exc:
+        raise ValueError(
+            "to_onnx: skl2onnx could not convert the Pipeline steps after the "
+            f"autoencoder ({[n for n, _ in rest.steps]}): {exc} Use steps that "
+            "skl2onnx supports, or export the autoencoder alone and run the "
+            "other steps yourself."
+        ) from exc
+    # merge_models needs equal IR versions; the newer one reads both graphs.
+    ir_version = max(proto.ir_version, tail.ir_version)
+    proto.ir_version = tail.ir_version = ir_version
+    (tail_input,) = tail.graph.input
+    return compose.merge_models(proto, tail, io_map=[("features", tail_input.name)])
+
+
+def _ml_opset(opset):
+    """The ai.onnx.ml opset released with ``opset`` (as skl2onnx pairs them)."""
+    return 3 if opset >= 16 else (2 if opset >= 12 else 1)
