@@ -576,7 +576,7 @@ def _future_error(g, spec, layers, inputs, code, context):
 
 def _append_pipeline(proto, rest, autoencoder, opset):
     """Convert the Pipeline's other steps with skl2onnx; feed them ``features``."""
-    from onnx import compose
+    from onnx import compose, helper
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
     from sklearn.base import is_classifier
@@ -601,7 +601,14 @@ def _append_pipeline(proto, rest, autoencoder, opset):
     ir_version = max(proto.ir_version, tail.ir_version)
     proto.ir_version = tail.ir_version = ir_version
     (tail_input,) = tail.graph.input
-    return compose.merge_models(proto, tail, io_map=[("features", tail_input.name)])
+    merged = compose.merge_models(proto, tail, io_map=[("features", tail_input.name)])
+    # The pipeline's outputs first, then score_samples; one entry per opset.
+    outputs = sorted(merged.graph.output, key=lambda o: o.name == "score_samples")
+    opsets = {o.domain: o.version for o in merged.opset_import}
+    del merged.graph.output[:], merged.opset_import[:]
+    merged.graph.output.extend(outputs)
+    merged.opset_import.extend(helper.make_opsetid(*item) for item in opsets.items())
+    return merged
 
 
 def _ml_opset(opset):

@@ -1,0 +1,224 @@
+"""ONNX export: the exported graph computes what the estimators compute."""
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer, to_onnx
+from skseqae._models import NetworkSpec
+from skseqae._sequences import padded
+
+onnx = pytest.importorskip("onnx", reason="to_onnx needs the 'onnx' extra")
+ort = pytest.importorskip("onnxruntime", reason="running exports needs onnxruntime")
+
+# float32 against float32: the graphs differ only in summation order, and the
+# measured differences are about 1e-7.
+RTOL, ATOL = 1e-5, 1e-6
+ENCODINGS = ["last", "mean", "max", "mean_max", "last_mean_max"]
+TINY = {"units": 4, "epochs": 1, "random_state": 0}
+
+
+def _run(model, X, **kwargs):
+    proto = to_onnx(model, **kwargs)
+    session = ort.InferenceSession(
+        proto.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    return session.run(None, {"sequences": np.asarray(X, np.float32)})
+
+
+def _check_same(estimator, inputs, score_samples=True):
+    """Features (and scores) of the export equal transform's on every input."""
+    for X in inputs:
+        outputs = _run(estimator, X, score_samples=score_samples)
+        np.testing.assert_allclose(
+            outputs[0], estimator.transform(X), rtol=RTOL, atol=ATOL
+        )
+        if score_samples:
+            assert outputs[1].dtype == np.float64
+            np.testing.assert_allclose(
+                outputs[1], estimator.score_samples(X), rtol=RTOL, atol=1e-9
+            )
+
+
+def _inputs(X3d, ragged):
+    """Equal-length (2 features), NaN-padded ragged, and a batch of one."""
+    return [X3d, padded(ragged), padded(ragged)[:1]]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize(
+    "Estimator, params",
+    [(LSTMAutoencoderTransformer, {}), (CompositeLSTMAutoencoder, {"n_future": 2})],
+)
+def test_every_encoding_matches_transform(Estimator, params, encoding, X3d, ragged):
+    estimator = Estimator(encoding=encoding, **params, **TINY).fit(ragged)
+    _check_same(estimator, _inputs(X3d, ragged))
+
+
+@pytest.mark.parametrize(
+    "Estimator, params",
+    [
+        (LSTMAutoencoderTransformer, {"units": (5, 3)}),
+        (LSTMAutoencoderTransformer, {"units": (4, 3, 2), "activation": "relu"}),
+        (
+            CompositeLSTMAutoencoder,
+            {"units": (4, 3), "n_future": 2, "reverse_reconstruction": True},
+        ),
+        (CompositeLSTMAutoencoder, {"activation": "elu", "future_weight": 0.5}),
+        (LSTMAutoencoderTransformer, {"activation": "linear", "scale": False}),
+        (LSTMAutoencoderTransformer, {"activation": "sigmoid"}),
+        (LSTMAutoencoderTransformer, {"activation": "softsign"}),
+    ],
+)
+def test_stacked_units_and_options_match(Estimator, params, X3d, ragged):
+    estimator = Estimator(**{**TINY, **params}).fit(ragged)
+    _check_same(estimator, _inputs(X3d, ragged))
+
+
+@pytest.mark.parametrize(
+    "Estimator", [LSTMAutoencoderTransformer, CompositeLSTMAutoencoder]
+)
+def test_2d_input(Estimator, X2d):
+    estimator = Estimator(**TINY).fit(X2d)
+    ragged = X2d.copy()
+    ragged[::3, 6:] = np.nan
+    for X in (X2d, ragged):
+        (features,) = _run(estimator, X[:, :, None])
+        np.testing.assert_allclose(
+            features, estimator.transform(X), rtol=RTOL, atol=ATOL
+        )
+
+
+@pytest.mark.parametrize("target_opset", [13, 18])
+def test_other_opsets(target_opset, X3d, ragged):
+    # Reductions take their axes as attributes before opset 18, inputs after.
+    estimator = LSTMAutoencoderTransformer(encoding="mean_max", **TINY).fit(ragged)
+    proto = to_onnx(estimator, target_opset=target_opset)
+    assert {o.domain: o.version for o in proto.opset_import}[""] == target_opset
+    (features,) = _run(estimator, padded(ragged), target_opset=target_opset)
+    np.testing.assert_allclose(
+        features, estimator.transform(ragged), rtol=RTOL, atol=ATOL
+    )
+
+
+def test_longer_sequences_than_training(ragged):
+    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
+    X = np.sin(np.linspace(0, 20, 60)).astype(np.float32)[None, :, None]
+    X = np.repeat(X, 2, axis=2)
+    _check_same(estimator, [X])
+
+
+def test_composite_too_short_to_score_is_nan(ragged):
+    estimator = CompositeLSTMAutoencoder(n_future=2, **TINY).fit(ragged)
+    X = padded(ragged)[:3].copy()
+    X[0, 2:] = np.nan  # two steps: no context left before the future
+    features, scores = _run(estimator, X, score_samples=True)
+    assert np.isnan(scores[0]) and np.isfinite(scores[1:]).all()
+    np.testing.assert_allclose(
+        scores[1:], estimator.score_samples(X[1:]), rtol=RTOL, atol=1e-9
+    )
+    np.testing.assert_allclose(features, estimator.transform(X), rtol=RTOL, atol=ATOL)
+
+
+def test_classifier_pipeline(ragged):
+    y = np.array([np.mean(s[:, 0]) > 0 for s in ragged], dtype=int)
+    pipe = make_pipeline(
+        LSTMAutoencoderTransformer(**TINY), StandardScaler(), LogisticRegression()
+    ).fit(ragged, y)
+    labels, probabilities, scores = _run(pipe, padded(ragged), score_samples=True)
+    np.testing.assert_array_equal(labels, pipe.predict(ragged))
+    np.testing.assert_allclose(
+        probabilities, pipe.predict_proba(ragged), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        scores, pipe[0].score_samples(ragged), rtol=RTOL, atol=1e-9
+    )
+
+
+def test_regressor_pipeline(ragged):
+    y = np.array([np.mean(s[:, 1]) for s in ragged])
+    pipe = make_pipeline(CompositeLSTMAutoencoder(**TINY), Ridge()).fit(ragged, y)
+    (predicted,) = _run(pipe, padded(ragged))
+    np.testing.assert_allclose(predicted.ravel(), pipe.predict(ragged), rtol=1e-5)
+
+
+def test_file_passes_checker_and_runs_without_tensorflow(tmp_path, ragged):
+    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
+    path, X = tmp_path / "model.onnx", padded(ragged)
+    to_onnx(estimator, path, score_samples=True)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    np.save(tmp_path / "X.npy", X)
+    script = textwrap.dedent(
+        f"""
+        import sys
+        for name in ("tensorflow", "keras", "skseqae"):
+            sys.modules[name] = None  # any import of them now fails
+        try:
+            import tensorflow
+        except ImportError:
+            pass
+        else:
+            raise SystemExit("tensorflow was importable")
+        import numpy as np
+        import onnxruntime as ort
+        session = ort.InferenceSession({str(path)!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        features, scores = session.run(None, {{"sequences": X}})
+        np.save({str(tmp_path / "features.npy")!r}, features)
+        np.save({str(tmp_path / "scores.npy")!r}, scores)
+        assert "tensorflow" not in sys.modules or sys.modules["tensorflow"] is None
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    np.testing.assert_allclose(
+        np.load(tmp_path / "features.npy"), estimator.transform(X), rtol=RTOL, atol=ATOL
+    )
+    np.testing.assert_allclose(
+        np.load(tmp_path / "scores.npy"), estimator.score_samples(X), rtol=RTOL
+    )
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"conditional": True}, "conditional=True"),
+        ({"activation": "selu"}, "activation='selu'"),
+    ],
+)
+def test_unsupported_options_raise(params, match, ragged):
+    estimator = CompositeLSTMAutoencoder(**TINY, **params).fit(ragged)
+    with pytest.raises(ValueError, match=match):
+        to_onnx(estimator)
+
+
+def test_unknown_architecture_option_raises(ragged):
+    # An option added to NetworkSpec later: exported only at its default.
+    @dataclasses.dataclass(frozen=True)
+    class NewSpec(NetworkSpec):
+        bidirectional: bool = False
+
+    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
+    fields = dataclasses.asdict(estimator._spec)
+    estimator._spec = NewSpec(**fields)
+    assert to_onnx(estimator).graph.output[0].name == "features"
+    estimator._spec = NewSpec(**fields, bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional=True"):
+        to_onnx(estimator)
+
+
+def test_bad_arguments_raise(ragged):
+    with pytest.raises(NotFittedError):
+        to_onnx(LSTMAutoencoderTransformer())
+    with pytest.raises(ValueError, match="Pipeline whose first step"):
+        to_onnx(StandardScaler().fit(np.ones((2, 2))))
+    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
+    with pytest.raises(ValueError, match="target_opset"):
+        to_onnx(estimator, target_opset=9)
