@@ -27,7 +27,8 @@ def step_budget(units):
 #: kernels round a row's result differently depending on its position within
 #: a partial tile; full tiles make a sequence's output independent of which
 #: other sequences share its chunk (bitwise for most model sizes, to float32
-#: round-off always).
+#: round-off always). A lone row stays alone: one-sequence calls are about
+#: latency, and 1 row runs the LSTM kernel twice as fast as 8 (issue #12).
 ROW_MULTIPLE = 8
 
 
@@ -63,9 +64,12 @@ def run_chunked(fn, seqs, max_steps):
 
 
 def _pad_rows(batch, multiple=ROW_MULTIPLE):
-    """Pad the batch with zero sequences to a multiple of ``multiple`` rows."""
+    """Pad the batch with zero sequences to a multiple of ``multiple`` rows.
+
+    A single row stays as it is (see :data:`ROW_MULTIPLE`).
+    """
     extra = -len(batch) % multiple
-    if not extra:
+    if not extra or len(batch) == 1:
         return batch
     return np.concatenate([batch, np.zeros((extra,) + batch.shape[1:], batch.dtype)])
 

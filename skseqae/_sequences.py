@@ -175,6 +175,7 @@ def padded(sequences):
 # --------------------------------------------------------------------------
 # One function per layout.
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _ARRAY_CHECKS = {"dtype": [np.float64, np.float32], "ensure_all_finite": "allow-nan"}
 
 
@@ -196,13 +197,18 @@ def _list_or_array(name, X):
 
 
 def _from_3d(name, X):
-    X = check_array(
-        X,
-        allow_nd=True,
-        dtype=[np.float64, np.float32],
-        ensure_all_finite="allow-nan",
-        input_name="X",
-    )
+    # A non-empty float ndarray passes check_array unchanged, and its checks
+    # (infinity, emptiness) are made below; skipping it saves 0.3 ms, a third
+    # of a one-sequence transform (speed issue #12).
+    plain = type(X) is np.ndarray and X.dtype in _FLOATS and X.size
+    if not plain:
+        X = check_array(
+            X,
+            allow_nd=True,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            input_name="X",
+        )
     if X.shape[2] == 0:
         raise ValueError(
             f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required "
