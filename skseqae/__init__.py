@@ -8,6 +8,7 @@ them for anomaly detection, and forecast them.
 from ._autoencoder import LSTMAutoencoderTransformer
 from ._composite import CompositeLSTMAutoencoder
 from ._onnx import to_onnx
+from ._persistence import load
 
-__all__ = ["CompositeLSTMAutoencoder", "LSTMAutoencoderTransformer", "to_onnx"]
+__all__ = ["CompositeLSTMAutoencoder", "LSTMAutoencoderTransformer", "load", "to_onnx"]
 __version__ = "0.1.0"

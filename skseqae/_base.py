@@ -3,9 +3,10 @@
 A subclass says what differs (its Keras architecture, its training targets
 and how it scores) through four hooks: ``_network_spec``, ``_training_data``,
 ``_loss_weights`` and ``_score_errors``. Everything else (validation,
-seeding, scaling, the fit loop, inference) is written once, here. Fitted
-estimators pickle as they are: the Keras models pickle natively, and the
-compiled functions live in ``_compiled``, not in the estimator.
+seeding, scaling, the fit loop, inference) is written once, here. The
+compiled functions live in ``_compiled``, not in the estimator; pickling and
+``save`` go through ``_persistence``, which stores the Keras networks as a
+spec and arrays and rebuilds them on loading.
 """
 
 import contextlib
@@ -337,6 +338,55 @@ class _BaseSequenceAutoencoder(
     def decoder_(self):
         """Standalone Keras decoder from feature vectors to sequences."""
         return self._decoders["reconstruction"]
+
+    # ------------------------------------------------------------ persistence
+
+    def save(self, path):
+        """Save the fitted estimator to one file, safe to load anywhere.
+
+        The file (a zip archive) holds the parameters and fitted attributes
+        as JSON and NumPy arrays, the autoencoder in Keras' ``.keras`` format
+        and the versions of skseqae, Keras and TensorFlow that wrote it.
+        Load it with :func:`skseqae.load`, which executes no pickled code.
+        The file is written next to ``path`` and renamed into place, so an
+        interrupted save never leaves a partial file under ``path``.
+
+        Parameters that are objects are stored through Keras serialization
+        when it can (an optimizer instance); others (Keras' built-in
+        callbacks, a ``RandomState``) are left out with a warning naming
+        them, and the loaded estimator has their default values.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (replaced if it exists).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted.
+
+        See Also
+        --------
+        skseqae.load : Load a saved estimator.
+        """
+        from ._persistence import save
+
+        save(self, path)
+
+    def __getstate__(self):
+        # Plain values only (the networks as a spec and arrays), so that
+        # pickle, joblib and skops need no Keras object to load.
+        from ._persistence import portable_state
+
+        return portable_state(self, super().__getstate__())
+
+    def __setstate__(self, state):
+        from ._persistence import restore_networks, split_networks
+
+        state, networks = split_networks(state)
+        super().__setstate__(state)
+        restore_networks(self, networks)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,440 @@
+"""Saving and loading: pickle, joblib, cloudpickle, skops and skseqae.save/load.
+
+Every format is loaded in a fresh interpreter (a subprocess that starts with
+nothing imported) and must give bitwise the outputs of the estimator that was
+saved, with the encoder, decoders and autoencoder sharing their layers.
+"""
+
+import io
+import json
+import os
+import pickle
+import pickletools
+import subprocess
+import sys
+import textwrap
+import warnings
+import zipfile
+
+import cloudpickle
+import joblib
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, cross_validate
+from sklearn.pipeline import make_pipeline
+
+import skseqae
+from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
+
+TINY = dict(units=3, epochs=1, batch_size=16, random_state=0)
+ESTIMATORS = {
+    "transformer": lambda: LSTMAutoencoderTransformer(**TINY),
+    "composite": lambda: CompositeLSTMAutoencoder(n_future=2, **TINY),
+}
+INPUTS = ("2d", "3d", "ragged")
+FORMATS = ("pickle", "joblib", "cloudpickle", "skops", "skseqae")
+#: One fresh interpreter per group; each group's first format loads first.
+GROUPS = (("pickle", "joblib", "cloudpickle"), ("skops", "skseqae"))
+
+
+def _dump(fmt, estimator, path):
+    if fmt == "pickle":
+        with open(path, "wb") as f:
+            pickle.dump(estimator, f)
+    elif fmt == "joblib":
+        joblib.dump(estimator, path)
+    elif fmt == "cloudpickle":
+        with open(path, "wb") as f:
+            cloudpickle.dump(estimator, f)
+    elif fmt == "skops":
+        sio.dump(estimator, path)
+    else:
+        estimator.save(path)
+
+
+# Runs in a subprocess: loads every file of its formats, then computes the
+# outputs and checks that the Keras models share their layers.
+LOADER = textwrap.dedent(
+    """
+    import json, pickle, sys
+
+    jobs, inputs_path, out_path = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+    imported = sorted(
+        m for m in ("skseqae", "keras", "tensorflow") if m in sys.modules
+    )
+
+    def load(fmt, path):
+        if fmt in ("pickle", "cloudpickle"):
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        if fmt == "joblib":
+            import joblib
+            return joblib.load(path)
+        if fmt == "skops":
+            import skops.io as sio
+            return sio.load(path, trusted=sio.get_untrusted_types(file=path))
+        import skseqae
+        return skseqae.load(path)
+
+    loaded = {key: load(fmt, path) for key, fmt, path in jobs}
+
+    import numpy as np
+
+    with open(inputs_path, "rb") as f:
+        inputs = pickle.load(f)
+
+    def shares_layers(est):
+        models = [est.encoder_, est.decoder_]
+        if hasattr(est, "future_decoder_"):
+            models.append(est.future_decoder_)
+        return all(
+            layer is est.model_.get_layer(layer.name)
+            for m in models for layer in m.layers if layer.weights
+        )
+
+    def encoder_edit_reaches_model(est, X):
+        before = est.transform(X)
+        est.encoder_.set_weights([np.zeros_like(w) for w in est.encoder_.get_weights()])
+        zeroed = all(
+            not est.model_.get_layer(layer.name).get_weights()[0].any()
+            for layer in est.encoder_.layers if layer.weights
+        )
+        return zeroed and not np.array_equal(before, est.transform(X))
+
+    results = {}
+    for key, est in loaded.items():
+        X = inputs[key.split("/")[1]]
+        results[key] = {
+            "class": type(est).__name__,
+            "transform": est.transform(X),
+            "predict": est.predict(X),
+            "score_samples": est.score_samples(X),
+            "shares_layers": shares_layers(est),
+            "encoder_edit_reaches_model": encoder_edit_reaches_model(est, X),
+        }
+    with open(out_path, "wb") as f:
+        pickle.dump({"imported_first": imported, "results": results}, f)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def inputs(X2d, X3d, ragged):
+    return {"2d": X2d[:16], "3d": X3d[:16], "ragged": ragged[:12]}
+
+
+@pytest.fixture(scope="module")
+def fitted(inputs):
+    return {
+        (name, kind): make().fit(inputs[kind])
+        for name, make in ESTIMATORS.items()
+        for kind in INPUTS
+    }
+
+
+@pytest.fixture(scope="module")
+def loaded_elsewhere(fitted, inputs, tmp_path_factory):
+    """What fresh interpreters computed from each saved file, per group."""
+    folder = tmp_path_factory.mktemp("persistence")
+    inputs_path = folder / "inputs.pkl"
+    with open(inputs_path, "wb") as f:
+        pickle.dump(inputs, f)
+    groups = []
+    for i, formats in enumerate(GROUPS):
+        jobs = []
+        for fmt in formats:
+            for (name, kind), est in fitted.items():
+                path = folder / f"{name}-{kind}.{fmt}"
+                _dump(fmt, est, path)
+                jobs.append((f"{name}/{kind}/{fmt}", fmt, str(path)))
+        out = folder / f"out{i}.pkl"
+        args = [sys.executable, "-c", LOADER, json.dumps(jobs), inputs_path, out]
+        groups.append((subprocess.Popen(args, stderr=subprocess.PIPE), out))
+    report = {"imported_first": [], "results": {}}
+    for process, out in groups:
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr.decode()[-3000:]
+        with open(out, "rb") as f:
+            part = pickle.load(f)
+        report["imported_first"] += part["imported_first"]
+        report["results"].update(part["results"])
+    return report
+
+
+def _assert_same(a, b):
+    if isinstance(a, list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y, strict=True)
+    else:
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
+def test_fresh_interpreters_start_with_nothing_imported(loaded_elsewhere):
+    assert loaded_elsewhere["imported_first"] == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", INPUTS)
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_loaded_in_a_new_process_gives_bitwise_equal_outputs(
+    loaded_elsewhere, fitted, inputs, name, kind, fmt
+):
+    result = loaded_elsewhere["results"][f"{name}/{kind}/{fmt}"]
+    est, X = fitted[name, kind], inputs[kind]
+    assert result["class"] == type(est).__name__
+    _assert_same(result["transform"], est.transform(X))
+    _assert_same(result["predict"], est.predict(X))
+    _assert_same(result["score_samples"], est.score_samples(X))
+    assert result["shares_layers"]
+    assert result["encoder_edit_reaches_model"]
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_pickled_state_names_no_keras_or_tensorflow_object(fitted, name):
+    # Unpickling needs no Keras class to be registered: the state holds only
+    # Python and NumPy values.
+    data = pickle.dumps(fitted[name, "3d"])
+    # Module names appear as string arguments of the pickle's opcodes.
+    strings = {arg for _, arg, _ in pickletools.genops(data) if isinstance(arg, str)}
+    named = {s for s in strings if s.split(".")[0] in ("keras", "tensorflow")}
+    assert not named
+    assert any(s.startswith("skseqae.") for s in strings)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_skops_trusts_only_skseqae_types_alone_and_in_a_pipeline(
+    fitted, inputs, name, tmp_path
+):
+    est = fitted[name, "3d"]
+    X = inputs["3d"]
+    y = np.arange(len(X)) % 2
+    pipe = make_pipeline(est, LogisticRegression()).fit(X, y)
+    for obj, path in ((est, tmp_path / "est.skops"), (pipe, tmp_path / "pipe.skops")):
+        sio.dump(obj, path)
+        untrusted = sio.get_untrusted_types(file=path)
+        assert untrusted == [f"{type(est).__module__}.{type(est).__name__}"]
+        restored = sio.load(path, trusted=untrusted)
+        np.testing.assert_array_equal(restored.predict(X), obj.predict(X))
+
+
+def test_in_process_round_trips_restore_shared_layers(fitted, inputs):
+    est, X = fitted["composite", "ragged"], inputs["ragged"]
+    for restored in (pickle.loads(pickle.dumps(est)), joblib.load(_joblib(est))):
+        for decoder in (restored.decoder_, restored.future_decoder_):
+            for layer in decoder.layers:
+                if layer.weights:
+                    assert layer is restored.model_.get_layer(layer.name)
+        assert restored.get_params() == est.get_params()
+        _assert_same(restored.predict(X), est.predict(X))
+
+
+def _joblib(est):
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_cross_validate_in_worker_processes_returns_usable_pipelines(X3d):
+    X, y = X3d[:24], (X3d[:24, 0, 0] > 0).astype(int)
+    pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), LogisticRegression())
+    cv = KFold(2)
+    result = cross_validate(pipe, X, y, cv=cv, return_estimator=True, n_jobs=2)
+    for fitted_pipe, score, (_, test) in zip(
+        result["estimator"], result["test_score"], cv.split(X)
+    ):
+        assert fitted_pipe.score(X[test], y[test]) == score
+        ae = fitted_pipe[0]
+        assert ae.encoder_.get_layer("readout") is ae.model_.get_layer("readout")
+
+
+def test_unplain_fitted_attributes_are_dropped_plain_ones_kept(fitted, inputs):
+    # Caches of live Keras objects cannot outlive the process; plain state
+    # (numbers, arrays and containers of them) must survive every format.
+    from skseqae._backend import keras
+
+    est = pickle.loads(pickle.dumps(fitted["transformer", "2d"]))
+    est._optimizer_cache = keras.optimizers.Adam()
+    est._optimizer_state = {"step": 3, "slots": [np.arange(4.0), np.ones(2)]}
+    restored = pickle.loads(pickle.dumps(est))
+    assert not hasattr(restored, "_optimizer_cache")
+    assert restored._optimizer_state["step"] == 3
+    np.testing.assert_array_equal(restored._optimizer_state["slots"][0], np.arange(4))
+
+
+# ------------------------------------------------------------ native format
+
+
+@pytest.fixture(scope="module")
+def saved(fitted, tmp_path_factory):
+    path = tmp_path_factory.mktemp("saved") / "model.skseqae"
+    fitted["composite", "3d"].save(path)
+    return path
+
+
+def test_load_returns_the_saved_class_params_and_attributes(fitted, saved):
+    est = fitted["composite", "3d"]
+    loaded = skseqae.load(saved)
+    assert type(loaded) is CompositeLSTMAutoencoder
+    assert loaded.get_params() == est.get_params()
+    assert loaded.history_ == est.history_
+    assert (loaded.n_iter_, loaded.n_timesteps_) == (est.n_iter_, est.n_timesteps_)
+    assert loaded.n_features_in_ == est.n_features_in_
+
+
+def test_saved_file_records_versions_and_holds_a_keras_model(saved):
+    with zipfile.ZipFile(saved) as archive:
+        manifest = json.loads(archive.read("skseqae.json"))
+        inner = zipfile.ZipFile(io.BytesIO(archive.read("model.keras")))
+    assert manifest["format_version"] == 1
+    assert set(manifest["versions"]) >= {"skseqae", "keras", "tensorflow"}
+    assert "config.json" in inner.namelist()
+
+
+def test_save_and_load_keep_plain_attributes_and_column_names(inputs, tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(inputs["2d"], columns=[f"t{i}" for i in range(10)])
+    est = LSTMAutoencoderTransformer(**TINY).fit(X)
+    est._optimizer_state = {"step": np.int64(3), "slots": (np.arange(4.0),)}
+    est.save(tmp_path / "m")
+    loaded = skseqae.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.feature_names_in_, est.feature_names_in_)
+    assert loaded.feature_names_in_.dtype == object
+    assert loaded._optimizer_state["step"] == np.int64(3)
+    assert isinstance(loaded._optimizer_state["slots"], tuple)
+    np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+
+
+def test_optimizer_instance_is_stored_callbacks_are_left_out(inputs, tmp_path):
+    from skseqae._backend import keras
+
+    est = LSTMAutoencoderTransformer(
+        **TINY,
+        optimizer=keras.optimizers.RMSprop(learning_rate=0.01, rho=0.8),
+        callbacks=[keras.callbacks.TerminateOnNaN()],
+    ).fit(inputs["2d"])
+    with pytest.warns(UserWarning, match="left out parameter.*callbacks"):
+        est.save(tmp_path / "m")
+    loaded = skseqae.load(tmp_path / "m")
+    assert type(loaded.optimizer) is keras.optimizers.RMSprop
+    assert loaded.optimizer.get_config() == est.optimizer.get_config()
+    assert loaded.callbacks is None
+
+
+def test_unfitted_estimator_cannot_be_saved(tmp_path):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        LSTMAutoencoderTransformer().save(tmp_path / "m")
+    assert os.listdir(tmp_path) == []
+
+
+def test_interrupted_save_leaves_the_previous_file(
+    saved, fitted, tmp_path, monkeypatch
+):
+    path = tmp_path / "m.skseqae"
+    path.write_bytes(saved.read_bytes())
+    real = zipfile.ZipFile.writestr
+
+    def fail_on_model(self, name, data, *args, **kwargs):
+        if name == "model.keras":
+            raise OSError("No space left on device")
+        return real(self, name, data, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", fail_on_model)
+    with pytest.raises(OSError, match="No space"):
+        fitted["transformer", "2d"].save(path)
+    assert os.listdir(tmp_path) == ["m.skseqae"]
+    assert path.read_bytes() == saved.read_bytes()
+
+
+# ---------------------------------------------------------------- bad files
+
+
+def _rewrite(source, target, replace):
+    """Copy the zip ``source`` to ``target`` with members replaced."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, replace.get(name, src.read(name)))
+
+
+def test_missing_or_unreadable_file_raises_oserror(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        skseqae.load(tmp_path / "nothing-here")
+    with pytest.raises(OSError):
+        skseqae.load(tmp_path)  # a directory
+
+
+def test_files_that_are_not_skseqae_models_are_refused(fitted, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(ValueError, match="not an skseqae model file.*not a zip"):
+        skseqae.load(text)
+    keras_file = tmp_path / "model.keras"
+    fitted["transformer", "2d"].model_.save(keras_file)
+    with pytest.raises(ValueError, match="not an skseqae model.*keras.saving.load"):
+        skseqae.load(keras_file)
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("skseqae.json", json.dumps({"format": "something-else"}))
+    with pytest.raises(ValueError, match="not an skseqae model file"):
+        skseqae.load(other)
+
+
+def test_truncated_file_is_refused(saved, tmp_path):
+    data = saved.read_bytes()
+    for size in (len(data) // 2, len(data) - 10):
+        path = tmp_path / f"cut{size}"
+        path.write_bytes(data[:size])
+        with pytest.raises(ValueError, match="truncated or corrupted"):
+            skseqae.load(path)
+
+
+def test_corrupted_file_is_refused(saved, tmp_path):
+    data = bytearray(saved.read_bytes())
+    with zipfile.ZipFile(saved) as archive:
+        info = archive.getinfo("model.keras")
+    # Flip bytes inside the compressed Keras model (past its local header).
+    start = info.header_offset + 30 + len(info.filename) + 100
+    data[start : start + 8] = bytes(255 - b for b in data[start : start + 8])
+    path = tmp_path / "flipped"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="truncated or corrupted"):
+        skseqae.load(path)
+
+
+def test_newer_format_version_asks_for_an_upgrade(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        manifest = json.loads(archive.read("skseqae.json"))
+    manifest["format_version"] = 2
+    path = tmp_path / "newer"
+    _rewrite(saved, path, {"skseqae.json": json.dumps(manifest)})
+    with pytest.raises(ValueError, match="newer skseqae.*Upgrade skseqae"):
+        skseqae.load(path)
+
+
+@pytest.mark.parametrize(
+    "units, other_units, message",
+    [((3,), (3, 2), "extra weights for layer"), ((3, 2), (3,), "missing weights")],
+)
+def test_keras_model_with_other_weights_is_refused(
+    inputs, tmp_path, units, other_units, message
+):
+    X = inputs["2d"]
+    a, b = tmp_path / "a", tmp_path / "b"
+    LSTMAutoencoderTransformer(**{**TINY, "units": units}).fit(X).save(a)
+    LSTMAutoencoderTransformer(**{**TINY, "units": other_units}).fit(X).save(b)
+    with zipfile.ZipFile(b) as archive:
+        other_model = archive.read("model.keras")
+    path = tmp_path / "swapped"
+    _rewrite(a, path, {"model.keras": other_model})
+    with pytest.raises(ValueError, match=message):
+        skseqae.load(path)
+
+
+def test_loading_a_valid_file_warns_nothing(saved):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        skseqae.load(saved)
