@@ -52,6 +52,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skseqae import LSTMAutoencoderTransformer, to_onnx  # noqa: E402
+from skseqae._sequences import padded  # noqa: E402
 from skseqae.datasets import load_dataset  # noqa: E402
 
 
@@ -86,14 +87,6 @@ def fitted(name, epochs):
     return pipe, X_test
 
 
-def padded(sequences):
-    width = max(len(s) for s in sequences)
-    out = np.full((len(sequences), width, sequences[0].shape[1]), np.nan, np.float32)
-    for i, s in enumerate(sequences):
-        out[i, : len(s)] = s
-    return out
-
-
 def serving(name, epochs, rounds):
     pipe, X_test = fitted(name, epochs)
     ae, X = pipe[0], padded(X_test)
@@ -113,16 +106,15 @@ def serving(name, epochs, rounds):
         },
         rounds,
     )
-    t, o = latency["transform"], latency["onnx"]
-    print(
-        f"  one sequence, features: transform {t * 1e3:.2f} ms, "
-        f"onnxruntime {o * 1e3:.3f} ms ({t / o:.0f}x)"
-    )
-    t, o = latency["predict_proba"], latency["onnx pipeline"]
-    print(
-        f"  one sequence, pipeline: predict_proba {t * 1e3:.2f} ms, "
-        f"onnxruntime {o * 1e3:.3f} ms ({t / o:.0f}x)"
-    )
+    for what, tf_name, onnx_name in (
+        ("features", "transform", "onnx"),
+        ("pipeline", "predict_proba", "onnx pipeline"),
+    ):
+        t, o = latency[tf_name], latency[onnx_name]
+        print(
+            f"  one sequence, {what}: {tf_name} {t * 1e3:.2f} ms, "
+            f"onnxruntime {o * 1e3:.3f} ms ({t / o:.0f}x)"
+        )
     batch = interleaved(
         {
             "transform": lambda: ae.transform(X_test),

@@ -104,10 +104,16 @@ def to_onnx(model, path=None, *, score_samples=False, target_opset=DEFAULT_OPSET
     Raises
     ------
     ValueError
-        If the model is not fitted, uses an option the exporter cannot
-        write (the conditional decoder, the selu or gelu activation, or an
-        architecture option it does not know), or a Pipeline step that
-        skl2onnx cannot convert.
+        If the model uses an option the exporter cannot write (the
+        conditional decoder, the selu or gelu activation, or an architecture
+        option it does not know), or has a Pipeline step that skl2onnx
+        cannot convert; ``NotFittedError`` (a ValueError) if it is not
+        fitted.
+
+    See Also
+    --------
+    LSTMAutoencoderTransformer.transform : What the ``features`` output equals.
+    LSTMAutoencoderTransformer.score_samples : What ``score_samples`` equals.
 
     Examples
     --------

@@ -1,5 +1,6 @@
 """ONNX export: the exported graph computes what the estimators compute."""
 
+import copy
 import dataclasses
 import subprocess
 import sys
@@ -24,6 +25,12 @@ ort = pytest.importorskip("onnxruntime", reason="running exports needs onnxrunti
 RTOL, ATOL = 1e-5, 1e-6
 ENCODINGS = ["last", "mean", "max", "mean_max", "last_mean_max"]
 TINY = {"units": 4, "epochs": 1, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def tiny(ragged):
+    """One small fitted autoencoder for the tests that need any."""
+    return LSTMAutoencoderTransformer(**TINY).fit(ragged)
 
 
 def _run(model, X, **kwargs):
@@ -98,22 +105,18 @@ def test_2d_input(Estimator, X2d):
 
 
 @pytest.mark.parametrize("target_opset", [13, 18])
-def test_other_opsets(target_opset, X3d, ragged):
+def test_other_opsets(target_opset, tiny, ragged):
     # Reductions take their axes as attributes before opset 18, inputs after.
-    estimator = LSTMAutoencoderTransformer(encoding="mean_max", **TINY).fit(ragged)
-    proto = to_onnx(estimator, target_opset=target_opset)
+    proto = to_onnx(tiny, target_opset=target_opset)
     assert {o.domain: o.version for o in proto.opset_import}[""] == target_opset
-    (features,) = _run(estimator, padded(ragged), target_opset=target_opset)
-    np.testing.assert_allclose(
-        features, estimator.transform(ragged), rtol=RTOL, atol=ATOL
-    )
+    (features,) = _run(tiny, padded(ragged), target_opset=target_opset)
+    np.testing.assert_allclose(features, tiny.transform(ragged), rtol=RTOL, atol=ATOL)
 
 
-def test_longer_sequences_than_training(ragged):
-    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
+def test_longer_sequences_than_training(tiny):
     X = np.sin(np.linspace(0, 20, 60)).astype(np.float32)[None, :, None]
     X = np.repeat(X, 2, axis=2)
-    _check_same(estimator, [X])
+    _check_same(tiny, [X])
 
 
 def test_composite_too_short_to_score_is_nan(ragged):
@@ -150,8 +153,8 @@ def test_regressor_pipeline(ragged):
     np.testing.assert_allclose(predicted.ravel(), pipe.predict(ragged), rtol=1e-5)
 
 
-def test_file_passes_checker_and_runs_without_tensorflow(tmp_path, ragged):
-    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
+def test_file_passes_checker_and_runs_without_tensorflow(tmp_path, tiny, ragged):
+    estimator = tiny
     path, X = tmp_path / "model.onnx", padded(ragged)
     to_onnx(estimator, path, score_samples=True)
     onnx.checker.check_model(onnx.load(path), full_check=True)
@@ -199,13 +202,13 @@ def test_unsupported_options_raise(params, match, ragged):
         to_onnx(estimator)
 
 
-def test_unknown_architecture_option_raises(ragged):
+def test_unknown_architecture_option_raises(tiny):
     # An option added to NetworkSpec later: exported only at its default.
     @dataclasses.dataclass(frozen=True)
     class NewSpec(NetworkSpec):
         bidirectional: bool = False
 
-    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
+    estimator = copy.copy(tiny)  # the copy's _spec changes, not tiny's
     fields = dataclasses.asdict(estimator._spec)
     estimator._spec = NewSpec(**fields)
     assert to_onnx(estimator).graph.output[0].name == "features"
@@ -214,11 +217,10 @@ def test_unknown_architecture_option_raises(ragged):
         to_onnx(estimator)
 
 
-def test_bad_arguments_raise(ragged):
+def test_bad_arguments_raise(tiny):
     with pytest.raises(NotFittedError):
         to_onnx(LSTMAutoencoderTransformer())
     with pytest.raises(ValueError, match="Pipeline whose first step"):
         to_onnx(StandardScaler().fit(np.ones((2, 2))))
-    estimator = LSTMAutoencoderTransformer(**TINY).fit(ragged)
     with pytest.raises(ValueError, match="target_opset"):
-        to_onnx(estimator, target_opset=9)
+        to_onnx(tiny, target_opset=9)
