@@ -1,5 +1,7 @@
 """LSTMAutoencoderTransformer: the reconstruction autoencoder."""
 
+import numpy as np
+
 from ._base import _BaseSequenceAutoencoder, sequence_mse
 
 
@@ -82,6 +84,13 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     verbose : int, default=0
         0 prints nothing, 1 shows a progress bar per epoch, 2 one line per
         epoch.
+    warm_start : bool, default=False
+        When True and the estimator is fitted with the same architecture
+        (same parameters that shape the network, same number of features),
+        ``fit`` continues from the current weights and optimizer state
+        instead of starting afresh: ``n_iter_`` adds up and ``history_``
+        grows. The scaling statistics of the first fit are kept. Otherwise
+        ``fit`` starts afresh (scikit-learn's convention).
 
     Attributes
     ----------
@@ -124,6 +133,8 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         *,
         units=64,
         encoding="last_mean_max",
+        bidirectional=False,
+        max_steps=None,
         activation="tanh",
         epochs=100,
         batch_size=32,
@@ -137,10 +148,13 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         scale=True,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         super().__init__(
             units=units,
             encoding=encoding,
+            bidirectional=bidirectional,
+            max_steps=max_steps,
             activation=activation,
             epochs=epochs,
             batch_size=batch_size,
@@ -154,6 +168,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
             scale=scale,
             random_state=random_state,
             verbose=verbose,
+            warm_start=warm_start,
         )
 
     def fit(self, X, y=None):
@@ -176,6 +191,40 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
             The fitted estimator.
         """
         return super().fit(X)
+
+    def partial_fit(self, X, y=None):
+        """Train one pass over ``X``, continuing from the current state.
+
+        The first call builds the model and fixes the scaling statistics
+        (from its ``X``); each call is one epoch over ``X`` that continues
+        the weights and optimizer state, for data that arrives in chunks or
+        does not fit in memory (e.g. with dask-ml's ``Incremental``).
+        ``epochs``, ``validation_fraction`` and ``patience`` do not apply.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            A chunk of training sequences, in any layout ``fit`` accepts.
+        y : Ignored
+            Accepted for compatibility.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skseqae import LSTMAutoencoderTransformer
+        >>> X = np.sin(np.linspace(0, 3, 12))[None, :] * np.arange(1, 9)[:, None]
+        >>> ae = LSTMAutoencoderTransformer(units=3, random_state=0)
+        >>> for chunk in (X[:4], X[4:]):
+        ...     ae = ae.partial_fit(chunk)
+        >>> ae.n_iter_
+        2
+        """
+        return super().partial_fit(X)
 
     def predict(self, X):
         """Reconstruct each sequence (the same as :meth:`reconstruct`).
@@ -206,10 +255,13 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     def _training_data(self, seqs):
         from ._training import TrainingData
 
-        return TrainingData(seqs.values, seqs.lengths, (seqs.values,), (seqs.lengths,))
+        return TrainingData(seqs, (seqs,))
 
     def _loss_weights(self):
         return (1.0,)
 
     def _score_errors(self, seqs):
-        return sequence_mse(self._reconstruct(seqs), seqs.values, seqs.lengths)
+        errors = np.empty(len(seqs))
+        for index, inputs, (reconstruction,) in self._chunks(seqs, "reconstruction"):
+            errors[index] = sequence_mse(reconstruction, inputs, seqs.lengths[index])
+        return errors

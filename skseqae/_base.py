@@ -11,6 +11,7 @@ spec and arrays and rebuilds them on loading.
 
 import contextlib
 from abc import abstractmethod
+from dataclasses import replace
 from functools import partial
 from numbers import Integral, Real
 
@@ -25,7 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._sequences import restore_layout, to_sequences
+from ._sequences import SequenceOutput, to_sequences
 
 #: Activations accepted by name (Keras names).
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "elu", "selu", "gelu", "softsign", "linear"}
@@ -46,6 +47,8 @@ class _BaseSequenceAutoencoder(
     _parameter_constraints = {
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "encoding": [StrOptions(ENCODINGS)],
+        "bidirectional": ["boolean"],
+        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [StrOptions(ACTIVATIONS)],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -59,6 +62,7 @@ class _BaseSequenceAutoencoder(
         "scale": ["boolean"],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -66,6 +70,8 @@ class _BaseSequenceAutoencoder(
         *,
         units,
         encoding,
+        bidirectional,
+        max_steps,
         activation,
         epochs,
         batch_size,
@@ -79,9 +85,12 @@ class _BaseSequenceAutoencoder(
         scale,
         random_state,
         verbose,
+        warm_start,
     ):
         self.units = units
         self.encoding = encoding
+        self.bidirectional = bidirectional
+        self.max_steps = max_steps
         self.activation = activation
         self.epochs = epochs
         self.batch_size = batch_size
@@ -95,6 +104,7 @@ class _BaseSequenceAutoencoder(
         self.scale = scale
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ fit
 
@@ -121,27 +131,108 @@ class _BaseSequenceAutoencoder(
             The fitted estimator.
         """
         with _unchanged_on_error(self):
-            from ._models import build_networks
-            from ._training import train
-
-            units = self._check_units()
             seqs = to_sequences(self, X, reset=True)
             data = self._training_data(seqs, **fit_params)
-            spec = self._network_spec(seqs.n_features, units)
-            rng = self._random_generator()
-            n_timesteps = data.inputs.shape[1]
-            seed = int(rng.integers(2**31 - 10**4))
-            networks = build_networks(spec, seed, n_timesteps)
-            networks.set_scaling(*self._scaling(seqs))
-            self.history_, self.n_iter_ = train(
-                networks, spec, data, self._fit_settings(), rng, type(self).__name__
-            )
-            self.model_ = networks.model
-            self.encoder_ = networks.encoder
-            self._decoders = networks.decoders
-            self._spec = spec
-            self.n_timesteps_ = n_timesteps
+            spec = self._spec_for(seqs, data)
+            resume = self.warm_start and getattr(self, "_spec", None) == spec
+            rng = self._random_generator(self.n_iter_ if resume else 0)
+            if not resume:
+                self._build(spec, seqs, data, rng)
+            self._train(data, self._fit_settings(), rng)
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, **fit_params):
+        """Train one pass over ``X``, continuing from the current state.
+
+        The first call builds the model, like ``fit``, and takes the scaling
+        statistics (``scale=True``) from its ``X``; they stay fixed after
+        that, so that later calls keep training the same function rather
+        than a rescaled one. Pass a representative first chunk. Each call
+        is one epoch over ``X`` (``epochs``, ``validation_fraction`` and
+        ``patience`` do not apply), continuing the weights and the
+        optimizer's state (moments, step count) of the previous calls, or of
+        a previous ``fit``. ``n_iter_`` counts the passes, ``history_``
+        gains one ``loss`` per call, and callbacks see one epoch per call.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            A chunk of training sequences, in any layout ``fit`` accepts.
+        y : Ignored
+            Accepted for compatibility (e.g. dask-ml's ``Incremental``).
+        **fit_params : dict
+            Subclass-specific training inputs (see the subclass).
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        with _unchanged_on_error(self):
+            first = not hasattr(self, "model_")
+            seqs = to_sequences(self, X, reset=first)
+            data = self._training_data(seqs, **fit_params)
+            rng = self._random_generator(0 if first else self.n_iter_)
+            if first:
+                self._build(self._spec_for(seqs, data), seqs, data, rng)
+            settings = replace(
+                self._fit_settings(), epochs=1, validation_fraction=None, patience=None
+            )
+            self._train(data, settings, rng)
+        return self
+
+    def _spec_for(self, seqs, data):
+        n_timesteps = data.n_timesteps
+        return replace(
+            self._network_spec(seqs.n_features, self._check_units()),
+            **self._encoder_options(n_timesteps),
+        )
+
+    def _build(self, spec, seqs, data, rng):
+        """Fresh networks and training state: the start of a new fit."""
+        from ._models import build_networks
+
+        n_timesteps = data.n_timesteps
+        seed = int(rng.integers(2**31 - 10**4))
+        networks = build_networks(spec, seed, n_timesteps)
+        self._offset, scale = self._scaling(seqs)
+        # At rest the Keras models take the data as it is (see _centred).
+        networks.set_scaling(self._offset.astype(np.float32), scale)
+        self.model_ = networks.model
+        self.encoder_ = networks.encoder
+        self._decoders = networks.decoders
+        self._spec = spec
+        self.n_timesteps_ = n_timesteps
+        self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
+
+    def _train(self, data, settings, rng):
+        """Train ``model_`` further; on error, put its weights back."""
+        from ._training import train
+
+        before = [v.numpy() for v in self.model_.variables]
+        try:
+            with _centred(self.model_):
+                result = train(
+                    self.model_,
+                    self._spec,
+                    data.shifted(self._offset),
+                    replace(settings, initial_epoch=self.n_iter_),
+                    rng,
+                    type(self).__name__,
+                    self._optimizer_state,
+                )
+        except BaseException:
+            for variable, value in zip(self.model_.variables, before):
+                variable.assign(value)
+            raise
+        keys = {**self.history_, **result.history}
+        self.history_ = {
+            k: self.history_.get(k, []) + result.history.get(k, []) for k in keys
+        }
+        self.n_iter_ += result.n_epochs
+        # Plain NumPy arrays (not a live optimizer) so that pickling keeps it.
+        self._optimizer_state = result.optimizer_state
 
     def _check_units(self):
         units = (self.units,) if isinstance(self.units, Integral) else tuple(self.units)
@@ -156,22 +247,36 @@ class _BaseSequenceAutoencoder(
             )
         return tuple(int(u) for u in units)
 
-    def _random_generator(self):
+    def _encoder_options(self, n_timesteps):
+        """NetworkSpec fields shared by both autoencoders' encoders."""
+        pool = 1 if self.max_steps is None else -(-n_timesteps // self.max_steps)
+        return {"pool": pool, "bidirectional": bool(self.bidirectional)}
+
+    def _random_generator(self, stream=0):
         # Never touch NumPy's global generator: None means fresh OS entropy.
+        # Continued training (warm_start, partial_fit) draws from stream
+        # n_iter_, so that its shuffles differ from the first fit's.
         if self.random_state is None:
             return np.random.default_rng()
         seed = check_random_state(self.random_state).randint(2**31 - 1)
-        return np.random.default_rng(seed)
+        return np.random.default_rng([seed, stream] if stream else seed)
 
     def _scaling(self, seqs):
+        """The offset (float64) and scale (float32) of each feature.
+
+        With ``scale=True``, the mean and standard deviation over all real
+        training steps, computed in float64 one chunk at a time. The offset
+        is subtracted in float64 before data is cast to float32 for the
+        network (see ``_centred``), so data far from zero relative to its
+        spread (``1e6 + 0.01 * x``) keeps its precision.
+        """
         n_features = seqs.n_features
         if not self.scale:
-            return np.zeros(n_features, np.float32), np.ones(n_features, np.float32)
-        steps = seqs.values.reshape(-1, n_features)
-        steps = steps[~np.isnan(steps).all(axis=1)].astype(np.float64)
-        mean, std = steps.mean(axis=0), steps.std(axis=0)
-        std[std < 1e-8 * np.maximum(1.0, np.abs(mean))] = 1.0
-        return mean.astype(np.float32), std.astype(np.float32)
+            return np.zeros(n_features), np.ones(n_features, np.float32)
+        mean, std = seqs.moments()
+        # Constant features: float64 round-off only; leave them unscaled.
+        std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+        return mean, std.astype(np.float32)
 
     def _fit_settings(self):
         from ._training import FitSettings
@@ -223,12 +328,16 @@ class _BaseSequenceAutoencoder(
         features : ndarray of shape (n_sequences, n_features_out), float64
             The encoder's code for each sequence (see ``encoding``; computed
             in float32, returned as float64 like scikit-learn's transformers).
+            Each feature's training mean is subtracted in float64 first, so
+            data with a large offset keeps its precision.
         """
         seqs = self._validated(X)
-        from ._compiled import architecture
-
-        encode = partial(architecture(self._spec).encode, self.encoder_)
-        return self._chunked(encode, seqs)[0].astype(np.float64)
+        features = None
+        for index, _, (codes,) in self._chunks(seqs, "encoder"):
+            if features is None:
+                features = np.empty((len(seqs), codes.shape[1]))
+            features[index] = codes
+        return features
 
     def reconstruct(self, X):
         """Reconstruct each sequence through the encoder and decoder.
@@ -240,13 +349,15 @@ class _BaseSequenceAutoencoder(
 
         Returns
         -------
-        reconstructions : ndarray or list of ndarray
+        reconstructions : ndarray or list of ndarray, float64
             In the layout of ``X``: a list of arrays with each sequence's own
             length for list input; NaN at the padded steps of padded input.
         """
         seqs = self._validated(X)
-        reconstruction = _pad_time(self._reconstruct(seqs), seqs.width)
-        return restore_layout(reconstruction, seqs.lengths, seqs.layout)
+        out = self._output(seqs.lengths, seqs.layout, seqs.width)
+        for index, _, (reconstruction,) in self._chunks(seqs, "reconstruction"):
+            out.put(index, reconstruction)
+        return out.result()
 
     def inverse_transform(self, X):
         """Decode feature vectors back into sequences.
@@ -259,25 +370,35 @@ class _BaseSequenceAutoencoder(
         Returns
         -------
         sequences : ndarray of shape (n_sequences, n_timesteps_[, n_features])
-            Sequences of the longest training length (``n_timesteps_``);
-            2-D if the estimator was fitted on 2-D input.
+            Sequences of the longest training length (``n_timesteps_``),
+            float64 like :meth:`transform`; 2-D if the estimator was fitted
+            on 2-D input. Decoded a chunk of vectors at a time.
         """
+        from ._compiled import architecture
+        from ._inference import iter_decoded
+
         check_is_fitted(self)
-        Z = check_array(X, dtype=np.float32)
+        Z = check_array(X, dtype=[np.float64, np.float32])
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
                 f"{type(self).__name__}.inverse_transform expected "
                 f"{self._n_features_out} features per vector (the output size of "
                 f"transform), got {Z.shape[1]}."
             )
-        decoded = np.asarray(self._decoders["reconstruction"](Z, training=False))
+        n_steps = self.n_timesteps_
+        out = self._output(np.full(len(Z), n_steps), "padded", n_steps)
+        decode = partial(architecture(self._spec).run, "decoder", self._weights())
+        for rows, decoded in iter_decoded(decode, Z, n_steps, self._budget()):
+            out.put(np.arange(len(Z))[rows], decoded)
+        decoded = out.result()
         return decoded[:, :, 0] if self._fit_layout == "tabular" else decoded
 
     def score_samples(self, X):
         """Negative mean squared error of each sequence (higher = more normal).
 
         Errors are averaged over each sequence's real time steps and
-        features, in the data's units, and computed in float64.
+        features, in the data's units, and computed in float64 one chunk of
+        sequences at a time.
 
         Parameters
         ----------
@@ -315,20 +436,57 @@ class _BaseSequenceAutoencoder(
         check_is_fitted(self)
         return to_sequences(self, X, reset=False)
 
-    def _run_model(self, seqs):
-        """All outputs of ``model_`` (reconstruction first), NaN-padded."""
+    def _chunks(self, seqs, part):
+        """``(index, inputs, outputs)`` of ``part`` (see ``Architecture.run``).
+
+        One length-sorted chunk of ``seqs`` at a time, each feature's offset
+        subtracted in float64 (``inputs`` is that float32 chunk, NaN-padded);
+        outputs are float32 and offset-free (add ``_offset`` back).
+        """
         from ._compiled import architecture
+        from ._inference import iter_chunks
 
-        predict = partial(architecture(self._spec).predict, self.model_)
-        return self._chunked(predict, seqs)
+        run = partial(architecture(self._spec).run, part, self._weights())
+        return iter_chunks(run, seqs.shifted(self._offset), self._budget())
 
-    def _chunked(self, fn, seqs):
-        from ._inference import run_chunked, step_budget
+    def _budget(self):
+        from ._inference import step_budget
 
-        return run_chunked(fn, seqs, step_budget(self._spec.units))
+        return step_budget(self._spec.units, self._n_step_features)
 
-    def _reconstruct(self, seqs):
-        return self._run_model(seqs)[0]
+    def _weights(self):
+        """``model_``'s weight values for inputs centred by ``_offset``.
+
+        The estimator's own methods feed the network each feature minus its
+        float64 offset (the training mean), so the ``mean`` of the
+        standardization layers is zero for them; the standalone Keras models
+        keep the training mean (float32) and take the data as it is.
+        """
+        centred = {id(v) for v in _scaling_means(self.model_)}
+        return (
+            [v.value for v in self.model_.trainable_variables],
+            [
+                np.zeros(v.shape, np.float32) if id(v) in centred else v.value
+                for v in self.model_.non_trainable_variables
+            ],
+        )
+
+    def _output(self, lengths, layout, width):
+        return SequenceOutput(
+            lengths, layout, width, self._n_step_features, self._offset
+        )
+
+    def _run_model(self, seqs):
+        """All outputs of ``model_`` (reconstruction first), NaN-padded, float64.
+
+        Pads every output whole: for small data and tests.
+        """
+        from ._compiled import architecture
+        from ._inference import run_chunked
+
+        run = partial(architecture(self._spec).run, "autoencoder", self._weights())
+        outputs = run_chunked(run, seqs.shifted(self._offset), self._budget())
+        return [o.astype(np.float64) + self._offset for o in outputs]
 
     @property
     def _n_features_out(self):
@@ -396,10 +554,34 @@ class _BaseSequenceAutoencoder(
         return tags
 
 
-def _pad_time(values, n_steps):
-    """NaN-pad the time axis to ``n_steps`` (outputs stop at the longest input)."""
-    extra = n_steps - values.shape[1]
-    return np.pad(values, ((0, 0), (0, extra), (0, 0)), constant_values=np.nan)
+def _scaling_means(model):
+    """The ``mean`` variables of ``model``'s standardization layers."""
+    from ._layers import SequenceInput, Unstandardize
+
+    return [
+        layer.mean
+        for layer in model.layers
+        if isinstance(layer, (SequenceInput, Unstandardize))
+    ]
+
+
+@contextlib.contextmanager
+def _centred(model):
+    """Zero the standardization means of ``model`` for a while (training).
+
+    Training feeds each feature minus the float64 training mean (see
+    ``_BaseSequenceAutoencoder._scaling``), so the network's own mean is
+    zero meanwhile; afterwards the Keras models take the data as it is again.
+    """
+    means = _scaling_means(model)
+    saved = [v.numpy() for v in means]
+    for v in means:
+        v.assign(np.zeros(v.shape, np.float32))
+    try:
+        yield
+    finally:
+        for v, value in zip(means, saved):
+            v.assign(value)
 
 
 def sequence_mse(predicted, target, lengths):

@@ -4,22 +4,29 @@ Tracing a TensorFlow function costs seconds, far more than an epoch on small
 data, and scikit-learn fits the same architecture again and again
 (cross-validation folds, grid-search candidates, refits). So the traced
 functions live here, one :class:`Architecture` per :class:`NetworkSpec`, in
-a small cache, and never in an estimator:
+a small cache, and never in an estimator. Every traced function takes the
+weights it works on as arguments, so estimators share compiled code but
+never weights:
 
-- inference functions take the weights as arguments (Keras'
-  ``stateless_call``), so every fitted or unpickled estimator of that
-  architecture runs the same compiled code with its own weights;
-- training uses a template model under a lock: each fit copies its freshly
-  initialised weights in, trains, and copies the result back out
-  (see ``_training``).
+- inference functions take the weights' values (Keras' ``stateless_call``);
+- training steps take the ``tf.Variable`` objects of the fit's own model and
+  of its own Keras optimizer, and update them in place. TensorFlow keys a
+  trace on a variable's shape and dtype, not on its identity, so one trace
+  serves every fit of the architecture, in any number of threads at once,
+  with no lock held while training.
 
-Estimators never share weights; they share compiled code.
+A training step is traced on the architecture's template model and a
+template optimizer whose Keras variables are pointed, for the duration of
+the trace only, at the argument variables (:func:`_pointed_at`). The graph
+thus reads and writes the arguments; the template's own variables are never
+touched.
 """
 
+import contextlib
 import threading
 from collections import OrderedDict
 
-from ._backend import tf
+from ._backend import keras, tf
 from ._models import build_networks
 
 _CACHE_SIZE = 8
@@ -43,20 +50,20 @@ class Architecture:
     Attributes
     ----------
     networks : Networks
-        Template models; their variables are scratch space for training.
+        Template models: the structure the traced functions are built from.
+        Their variables are never trained.
     lock : threading.Lock
-        Held while a fit uses the template's variables.
-    trainers : dict
-        Traced training steps, one per optimizer (filled by ``_training``).
+        Held while a training step is traced on the template.
     """
 
     def __init__(self, spec):
         self.spec = spec
         self.networks = build_networks(spec, seed=0, n_timesteps=1)
         self.lock = threading.Lock()
-        self.trainers = {}
+        self._steps = {}
         self._encode = _stateless(self.networks.encoder, spec.n_features)
         self._predict = _stateless(self.networks.model, spec.n_features)
+        self._parts = {}
 
     def encode(self, model, x):
         """The encoder's vectors for ``x``, with the weights of ``model``."""
@@ -66,10 +73,302 @@ class Architecture:
         """All outputs of the autoencoder ``model`` for ``x``."""
         return self._predict(x, *_values(model))
 
+    def run(self, part, weights, x):
+        """One part of the networks on ``x``, with the weights ``weights``.
 
-def _stateless(model, n_features):
+        Parameters
+        ----------
+        part : str
+            ``"encoder"`` (sequences to codes), ``"autoencoder"`` (sequences
+            to every output), an output name such as ``"reconstruction"`` or
+            ``"future"`` (sequences to that output alone: the other decoder
+            does not run), or ``"decoder"`` (codes and a ``(batch, T, 0)``
+            array, which gives the length, to ``T`` reconstructed steps).
+        weights : tuple of two lists
+            Values of the trainable and the non-trainable variables of a whole
+            autoencoder of this architecture, in the order of its
+            ``trainable_variables`` and ``non_trainable_variables``; each part
+            picks its own.
+        x : tensor, or tuple of two tensors for ``"decoder"``
+
+        Returns
+        -------
+        tensor or list of tensors
+        """
+        with self.lock:  # held for microseconds: traces happen at the first call
+            if part not in self._parts:
+                self._parts[part] = _traced_part(self.networks, self.spec, part)
+        fn, (trainable, non_trainable) = self._parts[part]
+        picked = [weights[0][i] for i in trainable]
+        return fn(x, picked, [weights[1][i] for i in non_trainable])
+
+    def steps(self, optimizer):
+        """The (cached) :class:`TrainingSteps` for an optimizer configuration."""
+        key = optimizer_key(optimizer)
+        with self.lock:
+            if key not in self._steps:
+                self._steps[key] = TrainingSteps(self, optimizer)
+            return self._steps[key]
+
+
+def make_optimizer(optimizer, learning_rate=None):
+    """A fresh Keras optimizer from a name or by copying an instance's config."""
+    if isinstance(optimizer, str):
+        optimizer = keras.optimizers.get(optimizer)
+        if learning_rate is not None:
+            optimizer.learning_rate = learning_rate
+        return optimizer
+    return type(optimizer).from_config(optimizer.get_config())
+
+
+def optimizer_key(optimizer):
+    """What fixes an optimizer's traced update: its class and configuration."""
+    if isinstance(optimizer, str):
+        return optimizer
+    config = optimizer.get_config()
+    return (type(optimizer).__name__, repr(sorted(config.items())))
+
+
+class TrainingSteps:
+    """Traced train and eval steps of an architecture with one optimizer.
+
+    ``train_step(variables, inputs, targets, lengths, loss_weights)`` runs one
+    gradient step on ``variables``: a fit's ``model.variables`` followed by
+    its optimizer's ``variables`` (an optimizer of this configuration built
+    on ``model.trainable_variables``), all updated in place. ``eval_step``
+    takes ``model.variables`` only and changes nothing. Both return the
+    total loss followed by each output's loss (batch means).
+
+    Attributes
+    ----------
+    n_traces : int
+        How often the Python step functions ran (each is traced exactly once).
+    """
+
+    def __init__(self, arch, optimizer):
+        self.spec = spec = arch.spec
+        self._networks = arch.networks
+        self._optimizer = make_optimizer(optimizer)
+        self._optimizer.build(self._networks.model.trainable_variables)
+        self.n_traces = 0
+        model_vars = _tf_variables(self._networks.model.variables)
+        all_vars = model_vars + _tf_variables(self._optimizer.variables)
+        F = spec.n_features
+        data = [
+            tf.TensorSpec((None, None, F), tf.float32),
+            tuple(
+                tf.TensorSpec((None, spec.n_future if n == "future" else None, F))
+                for n in spec.output_names
+            ),
+            tuple(tf.TensorSpec((None,), tf.int32) for _ in spec.output_names),
+            tf.TensorSpec((len(spec.output_names),), tf.float32),
+        ]
+        self.train_step = _concrete(self._train_step, all_vars, data)
+        self.eval_step = _concrete(self._eval_step, model_vars, data)
+        # A name, or a private copy (the user's instance is never kept).
+        self._config = (
+            optimizer if isinstance(optimizer, str) else make_optimizer(optimizer)
+        )
+        self._fresh_state = [v.numpy() for v in self._optimizer.variables]
+        self._spare, self._spare_lock = [], threading.Lock()
+
+    @contextlib.contextmanager
+    def optimizer(self):
+        """A fit's own optimizer of this configuration, in its initial state.
+
+        Building a Keras optimizer costs about 30 ms (one Keras variable per
+        weight and slot), a third of a small fit, so optimizers are reused:
+        each is built on the template's weights, handed to one fit at a time
+        and reset to the initial state before the next. The traced step takes
+        its variables as arguments and so never uses what it was built on.
+        """
+        with self._spare_lock:
+            optimizer = self._spare.pop() if self._spare else None
+        if optimizer is None:
+            optimizer = make_optimizer(self._config)
+            optimizer.build(self._networks.model.trainable_variables)
+        else:
+            for variable, value in zip(optimizer.variables, self._fresh_state):
+                variable.assign(value)
+        try:
+            yield optimizer
+        finally:
+            with self._spare_lock:
+                self._spare.append(optimizer)
+
+    def _train_step(self, variables, inputs, targets, lengths, loss_weights):
+        self.n_traces += 1
+        model, optimizer = self._networks.model, self._optimizer
+        with _pointed_at(model.variables + optimizer.variables, variables):
+            with optimizer_indexed(optimizer):
+                with tf.GradientTape() as tape:
+                    loss, per_output = self._losses(
+                        inputs, targets, lengths, loss_weights, True
+                    )
+                grads = tape.gradient(loss, model.trainable_variables)
+                optimizer.apply(grads)
+        return tf.stack([loss] + [tf.reduce_mean(p) for p in per_output])
+
+    def _eval_step(self, variables, inputs, targets, lengths, loss_weights):
+        self.n_traces += 1
+        with _pointed_at(self._networks.model.variables, variables):
+            loss, per_output = self._losses(
+                inputs, targets, lengths, loss_weights, False
+            )
+        return tf.stack([loss] + [tf.reduce_mean(p) for p in per_output])
+
+    def _losses(self, inputs, targets, lengths, loss_weights, training):
+        outputs = self._networks.model(inputs, training=training)
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        inverse_scale = 1.0 / self._networks.input_layer.scale
+        per_output = [
+            _masked_mse(out, target, n, inverse_scale)
+            for out, target, n in zip(outputs, targets, lengths)
+        ]
+        weights = tf.unstack(loss_weights)
+        total = tf.add_n([w * loss for w, loss in zip(weights, per_output)])
+        return tf.reduce_mean(total), per_output
+
+
+def _masked_mse(outputs, targets, lengths, inverse_scale):
+    """Per-sequence mean squared error over real steps, in standardized units."""
+    steps = tf.shape(targets)[1]
+    outputs = outputs[:, :steps]
+    mask = tf.sequence_mask(lengths, steps, dtype=outputs.dtype)
+    err = tf.reduce_mean(tf.square((outputs - targets) * inverse_scale), axis=-1)
+    return tf.reduce_sum(err * mask, axis=1) / tf.cast(lengths, outputs.dtype)
+
+
+@contextlib.contextmanager
+def _pointed_at(keras_variables, tf_variables):
+    """Let ``keras_variables`` read and write ``tf_variables`` for a while.
+
+    A Keras variable on the TensorFlow backend keeps its storage, a
+    ``tf.Variable``, in ``_value``; every read, assignment and gradient goes
+    through it. (Keras' own ``stateless_apply`` would be the public way, but
+    its TensorFlow backend refuses it.) ``tests/test_training.py`` checks that
+    a step traced this way equals Keras' own training bit for bit.
+    """
+    keras_variables = list(keras_variables)
+    if len(keras_variables) != len(tf_variables):
+        raise ValueError(
+            f"A training step expects {len(keras_variables)} variables, got "
+            f"{len(tf_variables)}: the model or optimizer does not match the "
+            "architecture it was traced for."
+        )
+    saved = [v._value for v in keras_variables]
+    for keras_variable, tf_variable in zip(keras_variables, tf_variables):
+        keras_variable._value = tf_variable
+    try:
+        yield
+    finally:
+        for keras_variable, value in zip(keras_variables, saved):
+            keras_variable._value = value
+
+
+@contextlib.contextmanager
+def optimizer_indexed(optimizer):
+    """Re-key the optimizer's variable index while its variables are pointed.
+
+    Keras' TensorFlow optimizer finds a weight's slots (momentum, velocity)
+    by the identity of the weight's ``tf.Variable``; under
+    :func:`_pointed_at` that is the argument, so the index is rebuilt for
+    the trace and put back afterwards.
+    """
+    saved = optimizer._trainable_variables_indices
+    optimizer._trainable_variables_indices = {
+        optimizer._var_key(v): i for i, v in enumerate(optimizer._trainable_variables)
+    }
+    try:
+        yield
+    finally:
+        optimizer._trainable_variables_indices = saved
+
+
+def _tf_variables(keras_variables):
+    return [v.value for v in keras_variables]
+
+
+def _concrete(fn, variables, data_signature):
+    """Trace ``fn(variables, *data)`` once; calls never retrace.
+
+    The concrete function accepts any variables of the traced shapes and
+    dtypes, and data of any batch size and length, and raises (rather than
+    retracing) on anything else.
+    """
+    traced = tf.function(fn)
+    traced._omit_frequent_tracing_warning = True  # see traced_once
+    return traced.get_concrete_function(variables, *data_signature)
+
+
+def _traced_part(networks, spec, part):
+    """The traced function of :meth:`Architecture.run` and its weights' positions."""
+    model = networks.model
+    if part == "encoder":
+        sub = networks.encoder
+    elif part == "decoder":
+        sub = _decoder_of_any_length(networks.decoders["reconstruction"])
+    elif part == "autoencoder":
+        sub = model
+    else:
+        sub = keras.Model(model.inputs, model.outputs[spec.output_names.index(part)])
+    inputs = [tf.TensorSpec(t.shape, t.dtype) for t in sub.inputs]
+    fn = _stateless(sub, spec.n_features, inputs[0] if len(inputs) == 1 else inputs)
+    return _called_flat(fn), (
+        _positions(model.trainable_variables, sub.trainable_variables),
+        _positions(model.non_trainable_variables, sub.non_trainable_variables),
+    )
+
+
+def _called_flat(traced):
+    """``traced`` (fixed signature) called straight through its concrete function.
+
+    tf.function's own call binds the arguments to the signature and converts
+    each weight through it: about 0.5 ms a call, more than the graph takes
+    for one short sequence (speed issue #12). The flat call skips that
+    machinery; each input is converted once, to the dtype its place in the
+    signature has, in the order the signature flattens them.
+    """
+    concrete = traced.get_concrete_function()
+    dtypes = [s.dtype for s in tf.nest.flatten(concrete.structured_input_signature)]
+    captured = concrete.captured_inputs
+    call_flat = getattr(concrete, "_call_flat", None)  # private: absent = public path
+    if call_flat is None:
+        return concrete
+
+    def call(*args):
+        flat = tf.nest.flatten(args)
+        if len(flat) != len(dtypes):
+            return concrete(*args)  # the public call raises the signature's error
+        return call_flat(
+            [tf.convert_to_tensor(t, d) for t, d in zip(flat, dtypes)], captured
+        )
+
+    return call
+
+
+def _positions(variables, subset):
+    index = {id(v): i for i, v in enumerate(variables)}
+    return [index[id(v)] for v in subset]
+
+
+def _decoder_of_any_length(decoder):
+    """``decoder``'s layers after a repeat to the length of a second input."""
+    from ._layers import RepeatToLength
+
+    code = keras.Input(decoder.inputs[0].shape[1:], name="features")
+    steps = keras.Input((None, 0), name="steps")
+    x = RepeatToLength(name="repeat_to_steps")(code, steps)
+    for layer in decoder.layers:
+        if not isinstance(layer, (keras.layers.InputLayer, keras.layers.RepeatVector)):
+            x = layer(x)
+    return keras.Model([code, steps], x, name="decoder_of_any_length")
+
+
+def _stateless(model, n_features, inputs=None):
     signature = [
-        tf.TensorSpec((None, None, n_features), tf.float32),
+        inputs if inputs is not None else tf.TensorSpec((None, None, n_features)),
         [tf.TensorSpec(v.shape, v.dtype) for v in model.trainable_variables],
         [tf.TensorSpec(v.shape, v.dtype) for v in model.non_trainable_variables],
     ]

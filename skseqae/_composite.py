@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseSequenceAutoencoder, sequence_mse
-from ._sequences import as_sequences, restore_layout, split_future
+from ._sequences import as_sequences, split_future
 
 
 class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
@@ -98,6 +98,10 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         without touching global random state.
     verbose : int, default=0
         0 prints nothing, 1 a progress bar per epoch, 2 one line per epoch.
+    warm_start : bool, default=False
+        Let ``fit`` continue from the current weights and optimizer state
+        when the architecture is unchanged (see
+        :class:`LSTMAutoencoderTransformer`).
 
     Attributes
     ----------
@@ -158,6 +162,8 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         conditional=False,
         units=64,
         encoding="last_mean_max",
+        bidirectional=False,
+        max_steps=None,
         activation="tanh",
         epochs=100,
         batch_size=32,
@@ -171,10 +177,13 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         scale=True,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         super().__init__(
             units=units,
             encoding=encoding,
+            bidirectional=bidirectional,
+            max_steps=max_steps,
             activation=activation,
             epochs=epochs,
             batch_size=batch_size,
@@ -188,6 +197,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
             scale=scale,
             random_state=random_state,
             verbose=verbose,
+            warm_start=warm_start,
         )
         self.n_future = n_future
         self.future_weight = future_weight
@@ -219,7 +229,36 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         self : CompositeLSTMAutoencoder
             The fitted estimator.
         """
-        return super().fit(X, future=future)
+        super().fit(X, future=future)
+        self._fit_with_future = future is not None
+        return self
+
+    def partial_fit(self, X, y=None, *, future=None):
+        """Train both decoders one pass over ``X``, continuing training.
+
+        The first call builds the model and fixes the scaling statistics
+        (from its ``X``); each call is one epoch that continues the weights
+        and optimizer state (see
+        :meth:`LSTMAutoencoderTransformer.partial_fit`).
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            A chunk of training sequences, split into context and future as
+            in :meth:`fit` unless ``future`` is given.
+        y : Ignored
+            Accepted for compatibility.
+        future : array-like or list of array-like, default=None
+            Explicit future targets for this chunk (see :meth:`fit`).
+
+        Returns
+        -------
+        self : CompositeLSTMAutoencoder
+            The updated estimator.
+        """
+        super().partial_fit(X, future=future)
+        self._fit_with_future = future is not None
+        return self
 
     def predict(self, X):
         """Forecast the ``n_future`` steps that follow each sequence.
@@ -232,15 +271,76 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
 
         Returns
         -------
-        forecast : ndarray or list of ndarray
+        forecast : ndarray or list of ndarray, float64
             (n_sequences, n_future, n_features) for 3-D input,
             (n_sequences, n_future) for 2-D input, a list of
             (n_future, n_features) arrays for list input.
         """
         seqs = self._validated(X)
-        future = self._run_model(seqs)[1]
         lengths = np.full(len(seqs), self.n_future)
-        return restore_layout(future, lengths, seqs.layout)
+        out = self._output(lengths, seqs.layout, self.n_future)
+        # Only the encoder and the future decoder run.
+        for index, _, (forecast,) in self._chunks(seqs, "future"):
+            out.put(index, forecast)
+        return out.result()
+
+    def score_samples(self, X, future=None):
+        """Score each sequence on the task the model was fitted on.
+
+        The score is minus the weighted mean of the reconstruction and the
+        forecast errors, as in training:
+        ``-(reconstruction_mse + future_weight * forecast_mse) /
+        (1 + future_weight)``, each the mean squared error over real steps
+        and features, in the data's units (float64). Higher is more normal.
+
+        - Without ``future``, after ``fit(X)``: each sequence is split as in
+          ``fit``: the model reads its first ``T - n_future`` steps,
+          reconstructs them and forecasts the last ``n_future``.
+        - With ``future``: ``X`` is the context, read and reconstructed
+          whole, and ``future[i]`` is what follows ``X[i]``, scored against
+          the forecast. This is the task of ``fit(X, future=F)``, and works
+          after either kind of fit.
+        - Without ``future``, after ``fit(X, future=F)``: a ``ValueError``.
+          The model was fitted to forecast what follows ``X``, which only
+          ``future`` can tell; splitting ``X`` instead would score another
+          task. Pass ``future``, or split yourself:
+          ``score_samples(X[:, :-n_future], future=X[:, -n_future:])``.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any layout ``fit`` accepts.
+        future : array-like of shape (n_sequences, n_future[, n_features]) \
+                or list of array-like, default=None
+            The steps that follow each sequence of ``X``, as in :meth:`fit`.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_sequences,)
+        """
+        return -self._score_errors(self._validated(X), future)
+
+    def score(self, X, y=None, future=None):
+        """Mean of :meth:`score_samples` (higher is better).
+
+        With no scorer, ``GridSearchCV`` tunes the model on this. After
+        ``fit(X, future=F)``, pass ``future`` here too (with metadata
+        routing, ``set_score_request(future=True)``).
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any layout ``fit`` accepts.
+        y : Ignored
+            Accepted for Pipeline compatibility.
+        future : array-like or list of array-like, default=None
+            See :meth:`score_samples`.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X, future)))
 
     @property
     def future_decoder_(self):
@@ -265,52 +365,61 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         from ._training import TrainingData
 
         if future is None:
-            context, future_values = split_future(self, seqs, self.n_future)
+            context, target = split_future(self, seqs, self.n_future)
         else:
-            context, future_values = seqs, self._explicit_future(seqs, future)
-        return TrainingData(
-            context.values,
-            context.lengths,
-            (context.values, future_values),
-            (context.lengths, np.full(len(seqs), self.n_future)),
-        )
+            context, target = seqs, self._explicit_future(seqs, future)
+        return TrainingData(context, (context, target))
 
     def _explicit_future(self, seqs, future):
-        """Validate user-given future targets against ``X``."""
+        """Validate user-given future targets against ``X``; a Sequences."""
         name = type(self).__name__
-        values = as_sequences(future, name=f"{name} (future)").values
-        if values.shape[2] != seqs.n_features:
+        target = as_sequences(future, name=f"{name} (future)")
+        if target.n_features != seqs.n_features:
             raise ValueError(
-                f"{name}: future has {values.shape[2]} feature(s) per time step "
+                f"{name}: future has {target.n_features} feature(s) per time step "
                 f"but X has {seqs.n_features}; they must match."
             )
-        if len(values) != len(seqs):
+        if len(target) != len(seqs):
             raise ValueError(
-                f"{name}: future has {len(values)} sequences but X has {len(seqs)}; "
+                f"{name}: future has {len(target)} sequences but X has {len(seqs)}; "
                 "pass one future per sequence."
             )
-        if values.shape[1] != self.n_future or np.isnan(values).any():
+        bad = np.flatnonzero(target.lengths != self.n_future)
+        if target.width != self.n_future or bad.size:
+            got = target.lengths[bad[0]] if bad.size else target.width
             raise ValueError(
                 f"{name}: each future must have exactly n_future={self.n_future} "
-                f"steps, got {values.shape[1]} (or NaN padding). Set n_future to "
+                f"steps, got {got} (or NaN padding). Set n_future to "
                 "the length of your future targets."
             )
-        return values
+        return target
 
     def _loss_weights(self):
         return (1.0, float(self.future_weight))
 
-    def _score_errors(self, seqs):
-        """Weighted mean of context reconstruction and future prediction MSEs.
-
-        Each sequence is split as in ``fit``: the model reads its context and
-        is scored on reconstructing it and on predicting the last
-        ``n_future`` steps, weighted as in training:
-        ``(reconstruction_mse + future_weight * future_mse) / (1 + future_weight)``.
-        """
-        context, future = split_future(self, seqs, self.n_future)
-        reconstruction, forecast = self._run_model(context)
-        rec = sequence_mse(reconstruction, context.values, context.lengths)
-        fut = sequence_mse(forecast, future, np.full(len(seqs), self.n_future))
+    def _score_errors(self, seqs, future=None):
+        """Weighted mean of reconstruction and forecast MSEs (see score_samples)."""
+        if future is not None:
+            context, target = seqs, self._explicit_future(seqs, future)
+        elif self._fit_with_future:
+            raise ValueError(
+                f"{type(self).__name__} was fitted with explicit future targets "
+                "(fit(X, future=F)), so it scores the reconstruction of X together "
+                "with the forecast of what follows X: pass that as "
+                "score_samples(X, future=F) or score(X, future=F). To score by "
+                "splitting each sequence instead, pass its last n_future="
+                f"{self.n_future} steps as the future: "
+                "score_samples(X[:, :-n_future], future=X[:, -n_future:])."
+            )
+        else:
+            context, target = split_future(self, seqs, self.n_future)
+        target = target.shifted(self._offset)
         w = float(self.future_weight)
-        return (rec + w * fut) / (1.0 + w)
+        errors = np.empty(len(seqs))
+        for index, inputs, (rec, forecast) in self._chunks(context, "autoencoder"):
+            rec_error = sequence_mse(rec, inputs, context.lengths[index])
+            future_error = sequence_mse(
+                forecast, target.batch(index), target.lengths[index]
+            )
+            errors[index] = (rec_error + w * future_error) / (1.0 + w)
+        return errors

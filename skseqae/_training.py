@@ -1,9 +1,12 @@
-"""The training loop: batches, masked losses, early stopping, divergence.
+"""The training loop: batches, early stopping, divergence, Keras callbacks.
 
-Training runs on the cached template of the architecture (see
-``_compiled``): the estimator's freshly built model lends its initial
-weights to the template, the template trains with a traced step, and the
-trained weights go back to the estimator's model.
+Each fit trains its own model with its own Keras optimizer: the traced
+steps its architecture shares (see ``_compiled``) take the fit's variables
+as arguments and update them in place. So fits run in parallel in threads,
+a callback may fit another estimator, and Keras callbacks see the
+estimator's own model, with ``model.optimizer`` set while training, exactly
+as in ``model.fit``. The optimizer's state leaves a fit as NumPy arrays
+(:class:`FitResult`), from which ``warm_start`` and ``partial_fit`` resume.
 """
 
 from dataclasses import dataclass
@@ -11,44 +14,71 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._backend import keras, tf
-from ._compiled import architecture, traced_once
+from ._compiled import architecture, optimizer_key
 
 
 @dataclass(frozen=True)
 class TrainingData:
-    """Inputs and the targets of each model output, NaN-padded.
+    """What the encoder reads and the targets of each output, padded per batch.
+
+    Nothing is padded up front: :meth:`take` builds each batch from the
+    user's data (see ``Sequences.batch``), padded only to that batch's
+    longest sequence, so a fit on a ragged list never holds the whole list
+    padded to its longest sequence.
 
     Attributes
     ----------
-    inputs : ndarray of shape (n, T, F)
-        What the encoder reads.
-    lengths : ndarray of shape (n,)
-        Real length of each input sequence.
-    targets : tuple of ndarray of shape (n, T_k, F)
-        One per model output (reconstruction, then future if any).
-    target_lengths : tuple of ndarray of shape (n,)
-        Real length of each target sequence.
+    inputs : Sequences
+        What the encoder reads (already shifted by the estimator's offset).
+    targets : tuple of Sequences
+        One per model output (reconstruction, then future if any), aligned
+        with ``inputs`` (the same object when the target is the input).
     """
 
-    inputs: np.ndarray
-    lengths: np.ndarray
+    inputs: object
     targets: tuple
-    target_lengths: tuple
+
+    @property
+    def lengths(self):
+        """Real length of each input sequence, ndarray of shape (n,)."""
+        return self.inputs.lengths
+
+    @property
+    def n_timesteps(self):
+        """Padded length of the inputs (the array's time axis, or the longest)."""
+        return self.inputs.width
+
+    def shifted(self, offset):
+        """The same data with ``offset`` subtracted (in float64) from every batch."""
+        inputs = self.inputs.shifted(offset)
+        targets = tuple(
+            inputs if t is self.inputs else t.shifted(offset) for t in self.targets
+        )
+        return TrainingData(inputs, targets)
 
     def take(self, index):
-        """The sequences at ``index``, padded only to their own longest."""
-        inputs = self.inputs[index, : int(self.lengths[index].max())]
+        """The batch ``index``: ``(inputs, targets, lengths)``.
+
+        ``inputs`` is float32 (len(index), T, F), NaN at padded steps, T the
+        batch's longest; ``targets`` a tuple of float32 arrays, zero at padded
+        steps; ``lengths`` a tuple of int32 target lengths.
+        """
+        inputs = self.inputs.batch(index)
         targets, lengths = [], []
-        for target, n in zip(self.targets, self.target_lengths):
-            n = n[index]
-            targets.append(np.nan_to_num(target[index, : int(n.max())], nan=0.0))
-            lengths.append(n.astype(np.int32))
+        for target in self.targets:
+            values = inputs if target is self.inputs else target.batch(index)
+            targets.append(np.nan_to_num(values, nan=0.0))
+            lengths.append(target.lengths[index].astype(np.int32))
         return inputs, tuple(targets), tuple(lengths)
 
 
 @dataclass(frozen=True)
 class FitSettings:
-    """The estimator's training parameters, validated."""
+    """The estimator's training parameters, validated.
+
+    ``initial_epoch`` numbers the first epoch (for callbacks and progress)
+    when training continues (``warm_start``, ``partial_fit``).
+    """
 
     epochs: int
     batch_size: int
@@ -60,33 +90,75 @@ class FitSettings:
     shuffle: bool
     callbacks: tuple
     verbose: int
+    initial_epoch: int = 0
 
 
-def train(networks, spec, data, settings, rng, owner):
-    """Train ``networks.model`` in place; return ``(history, n_epochs)``.
+@dataclass(frozen=True)
+class FitResult:
+    """What a training run leaves behind.
+
+    Attributes
+    ----------
+    history : dict of list of float
+        Per-epoch logs, as in Keras' ``History``.
+    n_epochs : int
+        Epochs run.
+    optimizer_state : dict
+        ``{"key": ..., "values": [ndarray, ...]}``: the optimizer's
+        configuration key and the values of its variables (iterations,
+        learning rate, slots), to resume from with :func:`train`.
+    """
+
+    history: dict
+    n_epochs: int
+    optimizer_state: dict
+
+
+def train(model, spec, data, settings, rng, owner, optimizer_state=None):
+    """Train ``model`` in place; return a :class:`FitResult`.
 
     Parameters
     ----------
-    networks : Networks
-        The estimator's freshly built models.
+    model : keras.Model
+        The estimator's own autoencoder.
     spec : NetworkSpec
-        Their architecture (the cache key, with the optimizer).
+        Their architecture (the cache key of the traced steps).
     data : TrainingData
     settings : FitSettings
     rng : numpy.random.Generator
         Drives the validation split and shuffling.
     owner : str
         Estimator name for messages.
+    optimizer_state : dict or None
+        A previous :class:`FitResult`'s ``optimizer_state`` to resume from;
+        ignored when the optimizer's configuration has changed since.
     """
     train_idx, val_idx = _split(len(data.lengths), settings.validation_fraction, rng)
-    arch = architecture(spec)
-    trainer = _trainer(arch, settings.optimizer)
-    with arch.lock:
-        trainer.start(networks.model, settings)
-        loop = _EpochLoop(trainer, data, settings, rng, owner)
-        history = loop.run(train_idx, val_idx)
-        trainer.finish(networks.model, loop.best_weights)
-    return history, loop.n_epochs
+    steps = architecture(spec).steps(settings.optimizer)
+    with steps.optimizer() as optimizer:
+        _resume(optimizer, settings, optimizer_state)
+        loop = _EpochLoop(steps, model, optimizer, data, settings, rng, owner)
+        model.optimizer = optimizer  # what Keras callbacks expect, as in model.fit
+        try:
+            history = loop.run(train_idx, val_idx)
+        finally:
+            # The live optimizer stays out of the fitted model: its state
+            # leaves as NumPy arrays, and pickled models keep their size.
+            model.optimizer = None
+        state = {
+            "key": optimizer_key(settings.optimizer),
+            "values": [np.array(v.numpy()) for v in optimizer.variables],
+        }
+    return FitResult(history, loop.n_epochs, state)
+
+
+def _resume(optimizer, settings, state):
+    """Set the learning rate, and the state of a previous run to resume from."""
+    if state is not None and state["key"] == optimizer_key(settings.optimizer):
+        for variable, value in zip(optimizer.variables, state["values"]):
+            variable.assign(value)
+    if isinstance(settings.optimizer, str):  # the parameter wins over the state
+        optimizer.learning_rate = settings.learning_rate
 
 
 def _split(n, fraction, rng):
@@ -120,62 +192,96 @@ def batches(lengths, batch_size, rng, shuffle):
     return groups
 
 
-class _EpochLoop:
-    """One fit's epochs: progress, history, early stopping, divergence."""
+class _History(keras.callbacks.Callback):
+    """Per-epoch logs, including what callbacks add (e.g. ``learning_rate``)."""
 
-    def __init__(self, trainer, data, settings, rng, owner):
-        self.trainer, self.data, self.lengths = trainer, data, data.lengths
+    def __init__(self):
+        super().__init__()
+        self.logs = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.logs.setdefault(key, []).append(float(value))
+
+
+class _EpochLoop:
+    """One fit's epochs: progress, callbacks, early stopping, divergence."""
+
+    def __init__(self, steps, model, optimizer, data, settings, rng, owner):
+        self.steps, self.model, self.data, self.lengths = (
+            steps,
+            model,
+            data,
+            data.lengths,
+        )
         self.settings, self.rng, self.owner = settings, rng, owner
+        self.model_variables = [v.value for v in model.variables]
+        self.variables = self.model_variables + [v.value for v in optimizer.variables]
         self.loss_weights = tf.constant(settings.loss_weights, tf.float32)
         self.best_weights = None
         self.n_epochs = 0
-        model = trainer.networks.model
+        self.history = _History()  # last, so that it sees what others logged
         self.callbacks = keras.callbacks.CallbackList(
-            list(settings.callbacks), model=model, epochs=settings.epochs
+            [*settings.callbacks, self.history],
+            model=model,
+            epochs=settings.initial_epoch + settings.epochs,
+            verbose=settings.verbose,
         )
 
     def run(self, train_idx, val_idx):
         s = self.settings
-        history = {}
+        logs = {}
         best, waited = np.inf, 0
         monitor = "val_loss" if val_idx is not None else "loss"
+        self.model.stop_training = False
         self.callbacks.on_train_begin()
-        for epoch in range(s.epochs):
+        for epoch in range(s.initial_epoch, s.initial_epoch + s.epochs):
             logs = self._epoch(epoch, train_idx, val_idx)
-            self.n_epochs = epoch + 1
-            for key, value in logs.items():
-                history.setdefault(key, []).append(value)
+            self.n_epochs += 1
             self.callbacks.on_epoch_end(epoch, logs)
             if s.patience is not None:
                 if logs[monitor] < best:
                     best, waited = logs[monitor], 0
-                    self.best_weights = self.trainer.weights()
+                    self.best_weights = [
+                        v.numpy() for v in self.model.trainable_variables
+                    ]
                 else:
                     waited += 1
-            if self.trainer.networks.model.stop_training or (
+            if self.model.stop_training or (
                 s.patience is not None and waited >= s.patience
             ):
                 break
-        self.callbacks.on_train_end()
-        return history
+        if self.best_weights is not None:
+            for variable, value in zip(
+                self.model.trainable_variables, self.best_weights
+            ):
+                variable.assign(value)
+        self.callbacks.on_train_end(logs)
+        return self.history.logs
 
     def _epoch(self, epoch, train_idx, val_idx):
         s = self.settings
         groups = batches(self.lengths[train_idx], s.batch_size, self.rng, s.shuffle)
+        self.callbacks.set_params({**self.callbacks.params, "steps": len(groups)})
         progress = None
         if s.verbose:
-            print(f"Epoch {epoch + 1}/{s.epochs}")
+            print(f"Epoch {epoch + 1}/{s.initial_epoch + s.epochs}")
             progress = keras.utils.Progbar(len(groups), verbose=s.verbose)
         self.callbacks.on_epoch_begin(epoch)
         sums, count = None, 0
         for step, group in enumerate(groups):
             idx = train_idx[group]
-            losses = self._step(idx, training=True)
+            self.callbacks.on_train_batch_begin(step)
+            losses = self._step(self.steps.train_step, self.variables, idx)
             self._check_finite(epoch, losses[0])
             sums = losses * len(idx) if sums is None else sums + losses * len(idx)
             count += len(idx)
+            # Like Keras: batch logs hold the epoch's running mean.
+            self.callbacks.on_train_batch_end(step, self._logs(sums / count, ""))
             if progress is not None:
                 progress.update(step + 1, [("loss", losses[0])], finalize=False)
+            if self.model.stop_training:
+                break
         logs = self._logs(sums / count, "")
         if val_idx is not None:
             logs.update(self._logs(self._evaluate(val_idx), "val_"))
@@ -183,24 +289,31 @@ class _EpochLoop:
             progress.update(len(groups), list(logs.items()), finalize=True)
         return logs
 
-    def _step(self, idx, training):
+    def _step(self, fn, variables, idx):
         inputs, targets, lengths = self.data.take(idx)
-        fn = self.trainer.train_step if training else self.trainer.eval_step
-        return (
-            fn(inputs, targets, lengths, self.loss_weights).numpy().astype(np.float64)
-        )
+        losses = fn(variables, inputs, targets, lengths, self.loss_weights)
+        return losses.numpy().astype(np.float64)
 
     def _evaluate(self, idx):
         groups = batches(
             self.lengths[idx], max(self.settings.batch_size, 256), None, False
         )
-        total = sum(self._step(idx[g], training=False) * len(g) for g in groups)
-        return total / len(idx)
+        self.callbacks.on_test_begin()
+        total = 0.0
+        for step, g in enumerate(groups):
+            self.callbacks.on_test_batch_begin(step)
+            total = total + self._step(
+                self.steps.eval_step, self.model_variables, idx[g]
+            ) * len(g)
+            self.callbacks.on_test_batch_end(step)
+        losses = total / len(idx)
+        self.callbacks.on_test_end(self._logs(losses, ""))
+        return losses
 
     def _logs(self, losses, prefix):
         logs = {f"{prefix}loss": float(losses[0])}
         if len(losses) > 2:
-            for name, value in zip(self.trainer.spec.output_names, losses[1:]):
+            for name, value in zip(self.steps.spec.output_names, losses[1:]):
                 logs[f"{prefix}{name}_loss"] = float(value)
         return logs
 
@@ -214,105 +327,3 @@ class _EpochLoop:
             "activation='tanh' (bounded) instead of an unbounded one such as "
             "'relu', and keep scale=True so that inputs are standardized."
         )
-
-
-def _trainer(arch, optimizer):
-    key = _optimizer_key(optimizer)
-    with arch.lock:
-        if key not in arch.trainers:
-            arch.trainers[key] = _Trainer(arch, optimizer)
-        return arch.trainers[key]
-
-
-def _optimizer_key(optimizer):
-    if isinstance(optimizer, str):
-        return optimizer
-    config = optimizer.get_config()
-    return (type(optimizer).__name__, repr(sorted(config.items())))
-
-
-def make_optimizer(optimizer):
-    """A fresh Keras optimizer from a name or by copying an instance."""
-    if isinstance(optimizer, str):
-        return keras.optimizers.get(optimizer)
-    return type(optimizer).from_config(optimizer.get_config())
-
-
-class _Trainer:
-    """An optimizer and traced train/eval steps on an architecture's template."""
-
-    def __init__(self, arch, optimizer):
-        spec = self.spec = arch.spec
-        self.networks = arch.networks
-        model = self.networks.model
-        self.optimizer = make_optimizer(optimizer)
-        self.optimizer.build(model.trainable_variables)
-        self._optimizer_init = [v.numpy() for v in self.optimizer.variables]
-        self._sets_learning_rate = isinstance(optimizer, str)
-        F = spec.n_features
-        target_specs = tuple(
-            tf.TensorSpec((None, spec.n_future if name == "future" else None, F))
-            for name in spec.output_names
-        )
-        signature = [
-            tf.TensorSpec((None, None, F), tf.float32),
-            target_specs,
-            tuple(tf.TensorSpec((None,), tf.int32) for _ in target_specs),
-            tf.TensorSpec((len(target_specs),), tf.float32),
-        ]
-        self.train_step = traced_once(self._train_step, signature)
-        self.eval_step = traced_once(self._eval_step, signature)
-
-    def start(self, model, settings):
-        """Load ``model``'s initial weights and a fresh optimizer state."""
-        for target, source in zip(self.networks.model.variables, model.variables):
-            target.assign(source)
-        for variable, value in zip(self.optimizer.variables, self._optimizer_init):
-            variable.assign(value)
-        if self._sets_learning_rate:
-            self.optimizer.learning_rate.assign(settings.learning_rate)
-        self.networks.model.stop_training = False
-
-    def weights(self):
-        return [v.numpy() for v in self.networks.model.variables]
-
-    def finish(self, model, best_weights):
-        values = best_weights if best_weights is not None else self.weights()
-        for variable, value in zip(model.variables, values):
-            variable.assign(value)
-
-    def _losses(self, inputs, targets, lengths, loss_weights, training):
-        outputs = self.networks.model(inputs, training=training)
-        if not isinstance(outputs, (list, tuple)):
-            outputs = [outputs]
-        inverse_scale = 1.0 / self.networks.input_layer.scale
-        per_output = [
-            _masked_mse(out, target, n, inverse_scale)
-            for out, target, n in zip(outputs, targets, lengths)
-        ]
-        weights = tf.unstack(loss_weights)
-        total = tf.add_n([w * loss for w, loss in zip(weights, per_output)])
-        return tf.reduce_mean(total), per_output
-
-    def _train_step(self, inputs, targets, lengths, loss_weights):
-        model = self.networks.model
-        with tf.GradientTape() as tape:
-            loss, per_output = self._losses(
-                inputs, targets, lengths, loss_weights, True
-            )
-        grads = tape.gradient(loss, model.trainable_variables)
-        self.optimizer.apply(grads, model.trainable_variables)
-        return tf.stack([loss] + [tf.reduce_mean(p) for p in per_output])
-
-    def _eval_step(self, inputs, targets, lengths, loss_weights):
-        loss, per_output = self._losses(inputs, targets, lengths, loss_weights, False)
-        return tf.stack([loss] + [tf.reduce_mean(p) for p in per_output])
-
-
-def _masked_mse(outputs, targets, lengths, inverse_scale):
-    """Per-sequence mean squared error over real steps, in standardized units."""
-    steps = tf.shape(targets)[1]
-    outputs = outputs[:, :steps]
-    mask = tf.sequence_mask(lengths, steps, dtype=outputs.dtype)
-    err = tf.reduce_mean(tf.square((outputs - targets) * inverse_scale), axis=-1)
-    return tf.reduce_sum(err * mask, axis=1) / tf.cast(lengths, outputs.dtype)
