@@ -190,8 +190,14 @@ def _is_live(value, _depth=0):
         return any(_is_live(v, _depth + 1) for v in value)
     if any(c.__module__.split(".")[0] in _LIVE_PACKAGES for c in type(value).__mro__):
         return True
-    # Our own containers (dataclasses, helper objects) may wrap live objects.
-    if type(value).__module__.startswith("skseqae.") and hasattr(value, "__dict__"):
+    # Our own helper objects may wrap live objects; those that define their
+    # own pickled state (a nested estimator) make it portable themselves.
+    cls = type(value)
+    if (
+        cls.__module__.startswith("skseqae.")
+        and hasattr(value, "__dict__")
+        and cls.__getstate__ is object.__getstate__
+    ):
         return _is_live(vars(value), _depth + 1)
     return False
 

@@ -253,17 +253,25 @@ def test_cross_validate_in_worker_processes_returns_usable_pipelines(X3d):
 
 
 def test_unplain_fitted_attributes_are_dropped_plain_ones_kept(fitted, inputs):
-    # Caches of live Keras objects cannot outlive the process; plain state
-    # (numbers, arrays and containers of them) must survive every format.
+    # Caches of live Keras objects (alone or inside our own helper objects)
+    # cannot outlive the process; plain state (numbers, arrays and containers
+    # of them) and nested estimators must survive.
     from skseqae._backend import keras
+    from skseqae._models import Networks
 
     est = pickle.loads(pickle.dumps(fitted["transformer", "2d"]))
+    nested = fitted["composite", "ragged"]
     est._optimizer_cache = keras.optimizers.Adam()
+    est._networks_cache = Networks(est.model_, est.encoder_, est._decoders, None, ())
     est._optimizer_state = {"step": 3, "slots": [np.arange(4.0), np.ones(2)]}
+    est._nested = nested
     restored = pickle.loads(pickle.dumps(est))
     assert not hasattr(restored, "_optimizer_cache")
+    assert not hasattr(restored, "_networks_cache")
     assert restored._optimizer_state["step"] == 3
     np.testing.assert_array_equal(restored._optimizer_state["slots"][0], np.arange(4))
+    X = inputs["ragged"]
+    _assert_same(restored._nested.predict(X), nested.predict(X))
 
 
 # ------------------------------------------------------------ native format
