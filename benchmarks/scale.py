@@ -1,21 +1,24 @@
 """Scaling out with Dask: a search on a LocalCluster, and a transform of 10^6 sequences.
 
 1. Search: ``GridSearchCV`` over ``Pipeline(LSTMAutoencoderTransformer,
-   LogisticRegression)``, run serially in this process and through joblib's
-   ``dask`` backend on a ``LocalCluster`` of 2 worker processes with one
-   thread each, once with TensorFlow's default thread pools in the workers
-   and once with ``TF_NUM_INTRAOP_THREADS=1``/``TF_NUM_INTEROP_THREADS=1``
-   passed to them. Each search runs twice: the first includes the one-off
-   costs (TensorFlow's import in fresh workers, tracing per architecture),
-   the second reuses them. The best parameters must be the same.
+   LogisticRegression)``, serially in this process and through joblib's
+   ``dask`` backend on three ``LocalCluster`` set-ups: 2 worker processes
+   with one thread each, with TensorFlow's default thread pools (sized by
+   the machine's cores) and with ``TF_NUM_INTRAOP_THREADS=1`` and
+   ``TF_NUM_INTEROP_THREADS=1`` passed to the workers; and 1 worker process
+   with 2 threads. The first search on each ("cold") includes the one-off
+   costs (TensorFlow's import in fresh workers, tracing per architecture);
+   later ones ("warm") are interleaved across set-ups. The best parameters
+   must be the same everywhere.
 2. Transform: ``skseqae.dask.transform`` of a lazily generated dask array of
    ragged, NaN-padded sine waves (1,000,000 sequences; ``--quick``: 100,000)
-   on the same 2-worker cluster, against ``transform`` of the same sequences
-   held in memory in this process (TensorFlow's default threads: both
-   cores). The features are reduced on the workers (their mean), so the
-   time is the transform's, not a copy to the client. Peak memory is each
-   process's peak resident set size during the run (Linux's VmHWM, reset
-   before it) minus its size before.
+   on a 2-worker cluster (one thread, one TF thread each), against
+   ``transform`` of the same sequences held in memory in this process
+   (TensorFlow's default threads: both cores). Both make the data inside
+   the timed run, interleaved. The features are reduced on the workers
+   (their mean), so the time is the transform's, not a copy to the client.
+   Peak memory is each process's peak resident set size during the run
+   (Linux's VmHWM, reset before it) minus its size before.
 
 Everything is printed as ratios measured side by side in one run; absolute
 times drift on a shared machine.
@@ -27,6 +30,7 @@ Usage::
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -120,24 +124,35 @@ def make_search(q):
     return GridSearchCV(pipe, grid, cv=q["cv"])
 
 
-def timed_search(q, X, y, backend=None):
+def timed_search(q, X, y, client=None):
     start = time.perf_counter()
-    if backend is None:
+    if client is None:
         search = make_search(q).fit(X, y)
     else:
-        with joblib.parallel_backend(backend):
+        with joblib.parallel_backend("dask", client=client):
             search = make_search(q).fit(X, y)
-    return time.perf_counter() - start, search.best_params_
+    return time.perf_counter() - start, repr(search.best_params_)
 
 
-def cluster(env=None):
+def cluster(env=None, n_workers=2, threads=1):
     return LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
+        n_workers=n_workers,
+        threads_per_worker=threads,
         processes=True,
         dashboard_address=None,
         env=env or {},
     )
+
+
+CLUSTERS = {  # name: TF threads (None: TensorFlow's default), workers, threads each
+    "2 workers x 1, TF default": (None, 2, 1),
+    "2 workers x 1, 1 TF thread": (ONE_TF_THREAD, 2, 1),
+    "1 worker x 2, 2 TF threads": (
+        {"TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "2"},
+        1,
+        2,
+    ),
+}
 
 
 def part_search(q):
@@ -146,28 +161,40 @@ def part_search(q):
     print(
         f"\n1. Search: {n_fits} fits + refit, {len(X)} sequences of {X.shape[1]} steps"
     )
-    rows, best = {}, {}
-    rows["serial"] = [timed_search(q, X, y) for _ in range(2)]
-    for name, env in (
-        ("cluster, TF default threads", None),
-        ("cluster, 1 TF thread", ONE_TF_THREAD),
-    ):
-        start = time.perf_counter()
-        with cluster(env) as c, Client(c):
-            started = time.perf_counter() - start
-            rows[name] = [timed_search(q, X, y, "dask") for _ in range(2)]
-        print(f"   {name}: cluster started in {started:.1f} s")
-    serial = rows["serial"]
+    cold = {"serial": timed_search(q, X, y)}
+    warm = {name: [] for name in ["serial", *CLUSTERS]}
+    with contextlib.ExitStack() as stack:
+        clients = {}
+        for name, env in CLUSTERS.items():
+            start = time.perf_counter()
+            clients[name] = stack.enter_context(
+                Client(stack.enter_context(cluster(env)))
+            )
+            print(f"   {name}: started in {time.perf_counter() - start:.1f} s")
+            cold[name] = timed_search(q, X, y, clients[name])
+        for _ in range(q["reps"]):  # interleaved: the machine's load drifts
+            warm["serial"].append(timed_search(q, X, y))
+            for name, client in clients.items():
+                warm[name].append(timed_search(q, X, y, client))
+    t_serial = float(np.median([t for t, _ in warm["serial"]]))
     print(
-        f"   {'':30s} {'1st run (cold)':>16s} {'2nd run (warm)':>16s}  speed-up cold / warm"
+        f"   {'':30s} {'1st run (cold)':>15s} {'later (warm)':>15s}  "
+        "speed-up cold / warm"
     )
-    for name, runs in rows.items():
-        (t1, b1), (t2, b2) = runs
-        best[name] = (b1, b2)
-        ratio = f"{serial[0][0] / t1:.2f}x / {serial[1][0] / t2:.2f}x"
-        print(f"   {name:30s} {t1:14.1f} s {t2:14.1f} s  {ratio}")
-    same = len({repr(b) for pair in best.values() for b in pair}) == 1
-    print(f"   same best parameters in all runs: {same} ({serial[0][1]})")
+    for name in warm:
+        t_cold, t_warm = cold[name][0], float(np.median([t for t, _ in warm[name]]))
+        ratio = f"{cold['serial'][0] / t_cold:.2f}x / {t_serial / t_warm:.2f}x"
+        print(f"   {name:30s} {t_cold:13.1f} s {t_warm:13.1f} s  {ratio}")
+    best = {b for _, b in cold.values()} | {
+        b for runs in warm.values() for _, b in runs
+    }
+    print(
+        f"   warm: median of {q['reps']} interleaved runs; "
+        "cold: the first in a fresh process"
+    )
+    print(
+        f"   same best parameters in all runs: {len(best) == 1} ({cold['serial'][1]})"
+    )
 
 
 # --------------------------------------------------------------- transform
@@ -183,37 +210,38 @@ def part_transform(q):
         f"chunks of {chunk:,}, {n_out} features (units=8)"
     )
     X = lazy_sines(n, chunk)
-
-    # In memory, in this process: the whole array, then transform.
-    model.transform(X[:chunk].compute())  # trace first, as the workers do below
-    X_mem = X.compute(scheduler="sync")
-    base = reset_peak()
-    start = time.perf_counter()
-    Z_mem = model.transform(X_mem)
-    t_mem = time.perf_counter() - start
-    mem_peak = peak() - base + X_mem.nbytes  # the input counts: it sits in memory
-    mean_mem = Z_mem.mean(axis=0)
-    del X_mem, Z_mem
-
+    model.transform(X[:chunk].compute())  # trace here first, as the workers do below
+    times = {"in memory": [], "dask": []}
     with cluster(ONE_TF_THREAD) as c, Client(c) as client:
         Z = skseqae.dask.transform(model, X)
         Z[: 2 * chunk].mean(axis=0).compute()  # warm-up: unpickle + trace per worker
-        base = client.run(reset_peak)
-        start = time.perf_counter()
-        mean_dask = Z.mean(axis=0).compute()
-        t_dask = time.perf_counter() - start
-        peaks = client.run(peak)
-        grew = max(peaks[w] - base[w] for w in peaks)
-        worker_rss = max(peaks.values())
+        for _ in range(q["reps"]):  # interleaved: the machine's load drifts
+            base = reset_peak()
+            start = time.perf_counter()
+            X_mem = X.compute(scheduler="sync")  # made in this process, as a whole
+            mean_mem = model.transform(X_mem).mean(axis=0)
+            times["in memory"].append(time.perf_counter() - start)
+            mem_peak = peak() - base
+            del X_mem
+
+            base = client.run(reset_peak)
+            start = time.perf_counter()
+            mean_dask = Z.mean(axis=0).compute()
+            times["dask"].append(time.perf_counter() - start)
+            peaks = client.run(peak)
+            grew = max(peaks[w] - base[w] for w in peaks)
+            worker_rss = max(peaks.values())
     assert np.allclose(mean_dask, mean_mem, rtol=1e-4, atol=1e-6), "results differ"
+    t_mem, t_dask = (float(np.median(times[k])) for k in ("in memory", "dask"))
     whole = n * T_MAX * 4 + n * n_out * 8
     per_chunk = chunk * T_MAX * 4 + chunk * n_out * 8
+    print(f"   median of {q['reps']} interleaved runs, data made inside each run:")
     print(f"   in memory, one process:  {n / t_mem:10,.0f} seq/s  ({t_mem:.1f} s)")
     print(f"   dask, 2 workers x 1:     {n / t_dask:10,.0f} seq/s  ({t_dask:.1f} s)")
     print(f"   throughput ratio dask / in memory: {t_mem / t_dask:.2f}")
     print(
-        f"   peak memory growth: in memory {mem_peak / 2**20:.0f} MiB (input "
-        f"included), largest dask worker {grew / 2**20:.0f} MiB "
+        f"   peak memory growth: in memory {mem_peak / 2**20:.0f} MiB (last run), "
+        f"largest dask worker {grew / 2**20:.0f} MiB "
         f"(ratio {grew / mem_peak:.3f}); worker peak RSS {worker_rss / 2**20:.0f} MiB"
     )
     print(
@@ -236,6 +264,7 @@ def main():
         cv=3,
         n_transform=1_000_000,
         chunk=50_000,
+        reps=3,
     )
     if args.quick:
         q.update(
@@ -246,18 +275,19 @@ def main():
             cv=2,
             n_transform=100_000,
             chunk=10_000,
+            reps=2,
         )
     if args.chunk:
         q["chunk"] = args.chunk
-    print(
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; Python {sys.version.split()[0]}"
-    )
+    load = os.getloadavg()[0]
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f}; Python {sys.version[:6]}")
     start = time.perf_counter()
     if "search" in args.parts:
         part_search(q)
     if "transform" in args.parts:
         part_transform(q)
-    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    load = os.getloadavg()[0]
+    print(f"\ntotal {time.perf_counter() - start:.0f} s; load average now {load:.1f}")
 
 
 if __name__ == "__main__":
