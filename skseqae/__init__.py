@@ -9,6 +9,13 @@ from ._autoencoder import LSTMAutoencoderTransformer
 from ._composite import CompositeLSTMAutoencoder
 from ._onnx import to_onnx
 from ._persistence import load
+from ._sequences import from_channels_first
 
-__all__ = ["CompositeLSTMAutoencoder", "LSTMAutoencoderTransformer", "load", "to_onnx"]
+__all__ = [
+    "CompositeLSTMAutoencoder",
+    "LSTMAutoencoderTransformer",
+    "from_channels_first",
+    "load",
+    "to_onnx",
+]
 __version__ = "0.1.0"

@@ -75,7 +75,11 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         Standardize each feature (mean 0, standard deviation 1 over the
         training steps) inside the model. The loss is measured in these
         units, so features on different scales count alike and unscaled
-        data trains stably; outputs come back in the data's units.
+        data trains stably; outputs come back in the data's units. The
+        mean is subtracted in float64 before the data is cast to float32,
+        so data far from zero relative to its spread (``1e6 + 0.01 * x``)
+        keeps its precision. With ``scale=False`` the network reads the
+        values as they are, in float32.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, the validation split and
         shuffling. With an int, refitting gives the same model (on the same
@@ -99,6 +103,9 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     encoder_ : keras.Model
         Standalone encoder sharing the autoencoder's weights: sequences
         (NaN-padded allowed) to codes, the vectors :meth:`transform` returns.
+        It takes the data as it is and standardizes it in float32, so on
+        data with a large offset (``1e6 + 0.01 * x``) it is less precise
+        than :meth:`transform`, which subtracts the mean in float64 first.
     decoder_ : keras.Model
         Standalone decoder sharing the autoencoder's weights: feature
         vectors to sequences of ``n_timesteps_`` steps.

@@ -25,7 +25,10 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     and the first decoder reconstructs) and a future (its last ``n_future``
     real steps, which the second decoder predicts). Nothing else is needed;
     labels passed as ``y`` are ignored. To train on explicit future targets
-    instead, pass them as ``fit(X, future=...)``.
+    instead, pass them as ``fit(X, future=...)``. :meth:`score_samples` and
+    :meth:`score` score the task that was fitted: split sequences after
+    ``fit(X)``, given futures (``score(X, future=F)``) after
+    ``fit(X, future=F)``.
 
     Parameters
     ----------
@@ -91,7 +94,8 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     shuffle : bool, default=True
         Shuffle the sequences each epoch.
     scale : bool, default=True
-        Standardize each feature inside the model (see
+        Standardize each feature inside the model, the mean subtracted in
+        float64 so that large offsets keep their precision (see
         :class:`LSTMAutoencoderTransformer`).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, dropout, the validation split and shuffling,
@@ -108,7 +112,9 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     model_ : keras.Model
         The whole network: sequences to ``[reconstruction, future]``.
     encoder_ : keras.Model
-        Standalone encoder: sequences to feature vectors.
+        Standalone encoder: sequences to feature vectors (the data as it
+        is, standardized in float32; see
+        :class:`LSTMAutoencoderTransformer`).
     decoder_ : keras.Model
         Standalone reconstruction decoder: feature vectors to sequences of
         ``n_timesteps_`` steps.

@@ -2,14 +2,22 @@
 
 Every public method of the estimators passes its input through
 :func:`to_sequences` and its sequence-shaped output through
-:func:`restore_layout`; nothing else in the package looks at how the user
-laid out their data.
+:class:`SequenceOutput` (or :func:`restore_layout`); nothing else in the
+package looks at how the user laid out their data.
 
 Internally a batch of sequences is a float32 array of shape
 ``(n_sequences, max_length, n_features)`` whose padded time steps are NaN in
 every feature (tslearn's convention for variable length), plus the length of
 each sequence. Padding is always at the end: the recurrent encoder reads
-steps ``0 .. length - 1`` and never sees what follows.
+steps ``0 .. length - 1`` and never sees what follows. Batches are built
+one at a time from the user's data (:meth:`Sequences.batch`), never for the
+whole input at once, and with a per-feature offset subtracted in float64
+before the cast to float32.
+
+NaN marks padding only in arrays, where shorter sequences need it: there a
+trailing time step that is NaN in every feature is padding, even if it was
+meant as a real step with all values missing (impute such steps first).
+Sequences in a list need no padding, so any NaN in them is an error.
 """
 
 import numpy as np
@@ -23,40 +31,147 @@ from sklearn.utils.validation import check_array, validate_data
 
 
 class Sequences:
-    """A validated batch of sequences.
+    """A validated batch of sequences, padded one batch at a time.
+
+    The user's values are kept as given (float32 or float64, no copy);
+    :meth:`batch` pads only the sequences it is asked for, subtracts
+    ``offset`` in float64 and only then casts to float32, so a large offset
+    (timestamps, absolute pressures, prices) costs no precision.
 
     Parameters
     ----------
-    values : ndarray of shape (n_sequences, max_length, n_features) or None
-        The sequences, NaN in every feature at padded time steps. None for
-        list input, which keeps ``arrays`` and pads only when asked.
+    values : ndarray of shape (n_sequences, n_steps, n_features) or None
+        Array input, NaN in every feature at padded time steps. None for
+        list input.
     lengths : ndarray of shape (n_sequences,), int64
         Number of real time steps of each sequence (>= 1).
     layout : {"tabular", "padded", "list"}
         How the user laid the data out, so outputs can be returned alike.
     arrays : list of ndarray of shape (T_i, n_features), default=None
         The sequences of list input, without padding.
+    starts : ndarray of shape (n_sequences,), default=None
+        First time step of each sequence in ``values`` or ``arrays``: views
+        such as the contexts and futures of :func:`split_future` share the
+        user's data. None means 0 for every sequence.
+    offset : ndarray of shape (n_features,), default=None
+        Subtracted (in float64) from every value :meth:`batch` returns.
     """
 
-    def __init__(self, values, lengths, layout, arrays=None):
+    def __init__(
+        self, values, lengths, layout, arrays=None, *, starts=None, offset=None
+    ):
         self._values, self._arrays = values, arrays
-        self.lengths, self.layout = lengths, layout
+        self.lengths, self.layout = np.asarray(lengths, dtype=np.int64), layout
+        self._is_view = starts is not None
+        n = len(self.lengths)
+        self.starts = np.zeros(n, np.int64) if starts is None else starts
+        self.offset = offset
 
     @property
     def values(self):
-        """All sequences NaN-padded to the longest (built once, on demand)."""
-        if self._values is None:
-            self._values = padded(self._arrays)
-        return self._values
+        """All sequences NaN-padded to the longest, float32.
 
-    def batch(self, index):
+        Builds the whole padded array: for small data and tests. The
+        estimators read their input through :meth:`batch`, one chunk at a time.
+        """
+        raw = self._values is not None and not self._is_view and self.offset is None
+        if raw:
+            return np.asarray(self._values, dtype=np.float32)
+        return self.batch(np.arange(len(self)))
+
+    def batch(self, index, dtype=np.float32):
         """The sequences at ``index``, NaN-padded only to their own longest.
 
-        Streams list input: the whole padded array is never built here.
+        Parameters
+        ----------
+        index : array-like of int
+            Which sequences, in the order wanted.
+        dtype : numpy dtype, default=np.float32
+            Of the result; ``offset`` is subtracted in float64 before the cast.
+
+        Returns
+        -------
+        ndarray of shape (len(index), max(lengths[index]), n_features)
+            NaN at every step at or beyond a sequence's length.
         """
-        if self._values is not None:
-            return self._values[index, : int(self.lengths[index].max())]
-        return padded([self._arrays[i] for i in index])
+        index = np.asarray(index, dtype=np.intp)
+        lengths = self.lengths[index]
+        width = int(lengths.max())
+        if self._arrays is not None:
+            out = np.full((len(index), width, self.n_features), np.nan, dtype)
+            for row, (i, n) in enumerate(zip(index, lengths)):
+                start = self.starts[i]
+                self._shift(self._arrays[i][start : start + n], out[row, :n])
+            return out
+        starts = self.starts[index]
+        if starts.any():
+            steps = starts[:, None] + np.arange(width)[None, :]
+            steps = np.minimum(steps, self._values.shape[1] - 1)
+            rows = self._values[index[:, None], steps]
+        else:
+            rows = self._values[index, :width]
+        out = self._shift(rows, np.empty(rows.shape, dtype))
+        out[np.arange(width)[None, :] >= lengths[:, None]] = np.nan
+        return out
+
+    def _shift(self, source, out):
+        if self.offset is None:
+            out[...] = source
+        else:
+            np.subtract(source, self.offset, out=out, casting="same_kind")
+        return out
+
+    def shifted(self, offset):
+        """The same sequences (no copy), with ``offset`` subtracted by :meth:`batch`."""
+        return Sequences(
+            self._values,
+            self.lengths,
+            self.layout,
+            self._arrays,
+            starts=self.starts if self._is_view else None,
+            offset=None if offset is None else np.asarray(offset, np.float64),
+        )
+
+    def view(self, starts, lengths):
+        """Part of each sequence (no copy): ``lengths[i]`` steps from ``starts[i]``."""
+        return Sequences(
+            self._values,
+            lengths,
+            self.layout,
+            self._arrays,
+            starts=self.starts + np.asarray(starts, np.int64),
+            offset=self.offset,
+        )
+
+    def chunks(self, max_steps):
+        """Index arrays of length-sorted chunks, ``max_steps`` padded steps at most."""
+        order = np.argsort(self.lengths, kind="stable")
+        for part in length_chunks(self.lengths[order], max_steps):
+            yield order[part]
+
+    def moments(self, chunk_bytes=4 << 20):
+        """Mean and standard deviation of each feature over all real steps.
+
+        Computed in float64, in two passes of one chunk (``chunk_bytes`` of
+        float64 values) at a time: the mean first, then squared deviations
+        from it, so a large offset does not swamp the variation.
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_features,), float64
+        """
+        max_steps = max(1, chunk_bytes // (8 * self.n_features))
+        count = float(self.lengths.sum())
+        total = np.zeros(self.n_features)
+        for index in self.chunks(max_steps):
+            total += np.nansum(self.batch(index, np.float64), axis=(0, 1))
+        mean = total / count
+        squares = np.zeros(self.n_features)
+        for index in self.chunks(max_steps):
+            squares += np.nansum(
+                np.square(self.batch(index, np.float64) - mean), axis=(0, 1)
+            )
+        return mean, np.sqrt(squares / count)
 
     @property
     def n_features(self):
@@ -65,13 +180,28 @@ class Sequences:
 
     @property
     def width(self):
-        """Padded length: the array's time axis, or the longest listed sequence."""
-        if self._values is None:
+        """Padded length: the array's time axis, or the longest listed or viewed."""
+        if self._values is None or self._is_view:
             return int(self.lengths.max())
         return self._values.shape[1]
 
     def __len__(self):
         return len(self.lengths)
+
+
+def length_chunks(sorted_lengths, max_steps):
+    """Slices over ascending lengths, each as large as the step budget allows.
+
+    A chunk from ``start`` holds ``size`` sequences padded to the longest of
+    them, so it costs ``size * sorted_lengths[start + size - 1]`` steps.
+    """
+    n, start = len(sorted_lengths), 0
+    while start < n:
+        # Padded cost of a chunk from ``start`` of each size; non-decreasing.
+        cost = np.arange(1, n - start + 1) * sorted_lengths[start:]
+        size = max(1, int(np.searchsorted(cost, max_steps, side="right")))
+        yield slice(start, start + size)
+        start += size
 
 
 def to_sequences(estimator, X, *, reset):
@@ -132,7 +262,7 @@ def as_sequences(X, *, name):
     if len(X.shape) == 3:
         return _from_3d(name, X)
     X = check_array(X, **_ARRAY_CHECKS)
-    return _with_lengths(name, np.asarray(X, dtype=np.float32)[:, :, None], "tabular")
+    return _with_lengths(name, X[:, :, None], "tabular")
 
 
 def restore_layout(values, lengths, layout):
@@ -159,6 +289,109 @@ def restore_layout(values, lengths, layout):
     out = np.array(values)
     out[np.arange(out.shape[1])[None, :] >= np.asarray(lengths)[:, None]] = np.nan
     return out[:, :, 0] if layout == "tabular" else out
+
+
+class SequenceOutput:
+    """Sequence-shaped outputs, written chunk by chunk in the user's layout.
+
+    Only the output itself is allocated: a list of arrays of each
+    sequence's own length for list input, a NaN-padded array otherwise.
+    Values are float64; ``offset`` is added back to every chunk in float64.
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (n_sequences,)
+        Length of each output sequence.
+    layout : {"tabular", "padded", "list"}
+        The layout of the user's input.
+    width : int
+        Time axis of array outputs (the input's, for reconstructions).
+    n_features : int
+        Features per step.
+    offset : ndarray of shape (n_features,) or None
+        Added to every value written.
+    """
+
+    def __init__(self, lengths, layout, width, n_features, offset=None):
+        self.lengths, self.layout, self.offset = lengths, layout, offset
+        if layout == "list":
+            self._out = [None] * len(lengths)
+        else:
+            self._out = np.full((len(lengths), width, n_features), np.nan)
+
+    def put(self, index, values):
+        """Write the outputs ``values`` (padded, float32) of the sequences ``index``."""
+        values = values.astype(np.float64)
+        if self.offset is not None:
+            values += self.offset
+        for row, (i, n) in enumerate(zip(index, self.lengths[index])):
+            if self.layout == "list":
+                self._out[i] = values[row, :n].copy()
+            else:
+                self._out[i, :n] = values[row, :n]
+
+    def result(self):
+        """The outputs: a list, a 3-D array, or 2-D for tabular input."""
+        if self.layout == "tabular":
+            return self._out[:, :, 0]
+        return self._out
+
+
+def from_channels_first(X):
+    """Turn aeon/sktime collections, (n, channels, timepoints), into skseqae's layout.
+
+    aeon and sktime store a collection of multivariate series channels
+    first: a 3-D array of shape (n_cases, n_channels, n_timepoints), or for
+    unequal lengths a list of (n_channels, n_timepoints_i) arrays. skseqae
+    reads time steps first, as Keras does: (n_sequences, n_timesteps,
+    n_features). Passed as it is, such a collection would be read as
+    ``n_channels`` time steps of ``n_timepoints`` features, which no check
+    can tell from real data of that shape. Convert it with this function.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_cases, n_channels, n_timepoints), or list of \
+            array-like of shape (n_channels, n_timepoints_i)
+        A collection in aeon's "numpy3D" or "np-list" format (sktime's
+        "numpy3D" is the same). A 2-D (n_cases, n_timepoints) array of
+        univariate series is already in skseqae's layout and is returned as is.
+
+    Returns
+    -------
+    ndarray of shape (n_cases, n_timepoints, n_channels), or list of \
+            ndarray of shape (n_timepoints_i, n_channels)
+        Transposed views of ``X`` (no copy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skseqae import from_channels_first
+    >>> X = np.zeros((10, 3, 50))  # 10 cases, 3 channels, 50 time points
+    >>> from_channels_first(X).shape
+    (10, 50, 3)
+    >>> [x.shape for x in from_channels_first([np.zeros((3, 40)), np.zeros((3, 7))])]
+    [(40, 3), (7, 3)]
+    """
+    if isinstance(X, (list, tuple)):
+        out = []
+        for i, x in enumerate(X):
+            x = np.asarray(x)
+            if x.ndim != 2:
+                raise ValueError(
+                    f"from_channels_first expected each case of a list to be 2-D "
+                    f"(n_channels, n_timepoints), but case {i} has shape {x.shape}."
+                )
+            out.append(x.T)
+        return out
+    X = np.asarray(X)
+    if X.ndim == 2:
+        return X
+    if X.ndim != 3:
+        raise ValueError(
+            "from_channels_first expected a 3-D array (n_cases, n_channels, "
+            f"n_timepoints) or a list of 2-D arrays, got shape {X.shape}."
+        )
+    return X.transpose(0, 2, 1)
 
 
 def padded(sequences):
@@ -219,7 +452,7 @@ def _from_3d(name, X):
             f"{name} got sequences with 0 time steps (shape={X.shape}); "
             "each sequence needs at least one time step."
         )
-    return _with_lengths(name, np.asarray(X, dtype=np.float32), "padded")
+    return _with_lengths(name, X, "padded")
 
 
 def _from_list(name, X):
@@ -241,9 +474,8 @@ def _from_list(name, X):
                 f"{name}: sequence {i} has 0 time steps; every sequence needs "
                 "at least one. Drop empty sequences before calling."
             )
-        # The same padding rules as for arrays, one sequence at a time.
-        (length,) = _with_lengths(name, a[None], "list", first=i).lengths
-        arrays.append(a[:length])
+        _check_list_values(name, a, i)
+        arrays.append(a)
     n_feats = {a.shape[1] for a in arrays}
     if len(n_feats) > 1:
         counts = [a.shape[1] for a in arrays]
@@ -284,21 +516,44 @@ def _as_float_array(name, seq, i):
             ensure_all_finite="allow-nan",
             ensure_min_samples=0,
             input_name=f"sequence {i}",
-        ).astype(np.float32, copy=False)
+        )
     except ValueError as exc:
         raise ValueError(f"{name}: sequence {i}: {exc}") from exc
 
 
-def _with_lengths(name, values, layout, first=0):
-    """Derive lengths from trailing all-NaN padding; reject any other NaN.
+def _check_list_values(name, a, i):
+    """A sequence in a list: finite values only (it needs no NaN padding)."""
+    _check_magnitude(name, a)
+    nan = np.isnan(a)
+    if nan.any():
+        t, f = np.argwhere(nan)[0]
+        raise ValueError(
+            f"Input X contains NaN inside a sequence ({name}: sequence {i}, time "
+            f"step {t}, feature {f}). Sequences in a list need no padding, so NaN "
+            "is never read as padding there, not even in a last step that is NaN "
+            "in every feature. Impute missing values first (e.g. interpolate "
+            "along time), or drop the step."
+        )
 
-    ``first`` is the index of ``values[0]`` in the user's data, for messages.
-    """
-    if np.isinf(values).any():
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_magnitude(name, values):
+    """Reject infinity and values that float32 cannot hold (without a big copy)."""
+    if values.size == 0:
+        return
+    low, high = np.fmin.reduce(values, axis=None), np.fmax.reduce(values, axis=None)
+    if max(abs(float(low)), abs(float(high))) > _FLOAT32_MAX:
         raise ValueError(
             f"Input X contains infinity or a value too large for float32, "
             f"which {name} cannot train on. Replace or clip those values."
         )
+
+
+def _with_lengths(name, values, layout):
+    """Derive lengths from trailing all-NaN padding; reject any other NaN."""
+    _check_magnitude(name, values)
     if values.shape[0] == 0:
         raise ValueError(
             f"Found array with 0 sample(s) (shape={values.shape}) while a "
@@ -317,7 +572,7 @@ def _with_lengths(name, values, layout, first=0):
     empty = np.flatnonzero(lengths == 0)
     if empty.size:
         raise ValueError(
-            f"{name}: sequence {first + empty[0]} is entirely NaN, so it has no time "
+            f"{name}: sequence {empty[0]} is entirely NaN, so it has no time "
             "steps. Drop it, or impute its values."
         )
     inside = nan & (np.arange(values.shape[1])[None, :, None] < lengths[:, None, None])
@@ -325,7 +580,7 @@ def _with_lengths(name, values, layout, first=0):
         i, t, f = np.argwhere(inside)[0]
         raise ValueError(
             f"Input X contains NaN inside a sequence ({name}: sequence "
-            f"{first + i}, time step {t}, feature {f}). NaN is only allowed as "
+            f"{i}, time step {t}, feature {f}). NaN is only allowed as "
             "trailing padding, "
             "where every feature of a time step is NaN. Impute missing values "
             "first (e.g. interpolate along time)."
@@ -358,8 +613,10 @@ def split_future(estimator, seqs, n_future):
     -------
     context : Sequences
         The first ``length - n_future`` steps of each sequence.
-    future : ndarray of shape (n_sequences, n_future, n_features)
+    future : Sequences
         The last ``n_future`` real steps of each sequence.
+
+    Both are views of ``seqs``: nothing is copied or padded here.
     """
     lengths = seqs.lengths
     short = np.flatnonzero(lengths < n_future + 1)
@@ -373,15 +630,13 @@ def split_future(estimator, seqs, n_future):
             "sequences."
         )
     context_lengths = lengths - n_future
-    steps = context_lengths[:, None] + np.arange(n_future)[None, :]
-    future = np.take_along_axis(seqs.values, steps[:, :, None], axis=1)
-    context = np.array(seqs.values[:, : context_lengths.max()])
-    context[np.arange(context.shape[1])[None, :] >= context_lengths[:, None]] = np.nan
-    return Sequences(context, context_lengths, seqs.layout), future
+    context = seqs.view(np.zeros_like(lengths), context_lengths)
+    future = seqs.view(context_lengths, np.full_like(lengths, n_future))
+    return context, future
 
 
 def _columns_note(seqs):
     if seqs.layout != "tabular":
         return ""
-    n = seqs.values.shape[1]
+    n = seqs.width
     return f" (in 2-D input each column is a time step: {n} feature(s) = {n} steps)"

@@ -56,8 +56,13 @@ def test_history_has_both_losses(fitted):
 
 def test_standalone_decoders_match_the_methods(fitted, X3d):
     Z = fitted.transform(X3d).astype(np.float32)
+    # The Keras decoder adds the training mean in float32, predict in float64:
+    # they agree to float32 round-off at the data's scale (about 1).
     np.testing.assert_allclose(
-        fitted.future_decoder_.predict(Z, verbose=0), fitted.predict(X3d), rtol=1e-5
+        fitted.future_decoder_.predict(Z, verbose=0),
+        fitted.predict(X3d),
+        rtol=1e-5,
+        atol=1e-7,
     )
     assert fitted.decoder_.predict(Z, verbose=0).shape == (40, fitted.n_timesteps_, 2)
     assert fitted.n_timesteps_ == 12 - 3
@@ -137,3 +142,30 @@ def test_conditional_decoders_train_predict_and_pickle(X3d):
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict(X3d), model.predict(X3d))
     np.testing.assert_array_equal(restored.transform(X3d), model.transform(X3d))
+
+
+def test_after_explicit_futures_the_score_is_of_that_task():
+    # Contexts of 3 steps and futures of 3: too short to split, as in fit.
+    X, F = sine_batch(24, 3, seed=5), sine_batch(24, 3, seed=6)
+    model = CompositeLSTMAutoencoder(n_future=3, **TINY).fit(X, future=F)
+    rec = np.mean((model.reconstruct(X) - X) ** 2, axis=(1, 2))
+    fut = np.mean((model.predict(X) - F) ** 2, axis=(1, 2))
+    scores = model.score_samples(X, future=F)
+    np.testing.assert_allclose(scores, -(rec + fut) / 2, rtol=1e-5)
+    assert model.score(X, future=F) == pytest.approx(scores.mean())
+    for method in (model.score_samples, model.score):
+        with pytest.raises(ValueError, match="fitted with explicit future.*future=F"):
+            method(X)
+
+
+def test_split_scoring_equals_scoring_the_split_given(fitted, X3d):
+    np.testing.assert_allclose(
+        fitted.score_samples(X3d[:, :-3], future=X3d[:, -3:]),
+        fitted.score_samples(X3d),
+        rtol=1e-6,
+    )
+
+
+def test_a_given_future_is_checked_when_scoring(fitted, X3d):
+    with pytest.raises(ValueError, match="exactly n_future=3"):
+        fitted.score_samples(X3d, future=X3d[:, :2])

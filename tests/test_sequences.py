@@ -1,10 +1,16 @@
 """Sequences as users have them: layouts, variable length, padding, bad input."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from scipy import sparse
 
-from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
+from skseqae import (
+    CompositeLSTMAutoencoder,
+    LSTMAutoencoderTransformer,
+    from_channels_first,
+)
 from skseqae._sequences import Sequences, as_sequences, split_future
 
 from .conftest import ragged_batch, sine_batch
@@ -82,7 +88,7 @@ def test_composite_splits_each_sequence_at_its_own_end():
     seqs = as_sequences([np.arange(5.0), np.arange(8.0)], name="test")
     context, future = split_future(None, seqs, 2)
     np.testing.assert_array_equal(context.lengths, [3, 6])
-    np.testing.assert_array_equal(future[:, :, 0], [[3, 4], [6, 7]])
+    np.testing.assert_array_equal(future.values[:, :, 0], [[3, 4], [6, 7]])
     assert np.isnan(context.values[0, 3:]).all()
 
 
@@ -184,3 +190,80 @@ def test_sequences_container_reports_shape():
 
 def test_ragged_helper_is_ragged():
     assert len({len(s) for s in ragged_batch(10)}) > 1
+
+
+@pytest.mark.parametrize(
+    "make", [LSTMAutoencoderTransformer, partial(CompositeLSTMAutoencoder, n_future=2)]
+)
+def test_a_large_offset_costs_no_precision(make):
+    # Absolute pressures, timestamps, prices: 1e6 + 0.01 * x. In float32 the
+    # offset alone leaves steps of 0.0625, far coarser than the variation.
+    X = 0.01 * sine_batch(32, 20, n_features=2, seed=4).astype(np.float64)
+    offset = np.array([1e6, -3e5])
+    params = dict(units=4, epochs=2, random_state=0)
+    plain = make(**params).fit(X)
+    shifted = make(**params).fit(X + offset)
+    features = shifted.transform(X + offset)
+    assert len(np.unique(features[:, 0])) == len(X)
+    # Equal to float32 round-off: codes are about 1, outputs about 0.01.
+    np.testing.assert_allclose(features, plain.transform(X), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        shifted.predict(X + offset) - offset, plain.predict(X), rtol=0, atol=1e-8
+    )
+    np.testing.assert_allclose(
+        shifted.score_samples(X + offset), plain.score_samples(X), rtol=1e-5
+    )
+    Z = plain.transform(X)
+    np.testing.assert_allclose(
+        shifted.inverse_transform(Z) - offset, plain.inverse_transform(Z), atol=1e-8
+    )
+
+
+def test_a_trailing_all_nan_step_in_a_list_is_an_error_not_padding():
+    # Lists need no padding, so a last step missing in every feature is data.
+    seqs = [np.ones((5, 2)), np.vstack([np.ones((4, 2)), [[np.nan, np.nan]]])]
+    with pytest.raises(
+        ValueError, match="NaN inside a sequence.*sequence 1, time step 4"
+    ):
+        LSTMAutoencoderTransformer(**TINY).fit(seqs)
+
+
+def test_in_arrays_trailing_all_nan_steps_are_padding():
+    X = sine_batch(2, 5, n_features=2).astype(np.float64)
+    X[1, 4] = np.nan
+    np.testing.assert_array_equal(as_sequences(X, name="test").lengths, [5, 4])
+
+
+def test_channels_first_collections_convert_unambiguously():
+    # aeon/sktime: (n_cases, n_channels, n_timepoints).
+    X = sine_batch(6, 30, n_features=3).transpose(0, 2, 1)
+    converted = from_channels_first(X)
+    assert converted.shape == (6, 30, 3)
+    ae = LSTMAutoencoderTransformer(**TINY).fit(converted)
+    assert ae.n_features_in_ == 3 and ae.n_timesteps_ == 30
+    ragged = [x[:, :n] for x, n in zip(X, (30, 12, 7, 30, 5, 9))]
+    assert [a.shape for a in from_channels_first(ragged)] == [
+        (n, 3) for n in (30, 12, 7, 30, 5, 9)
+    ]
+    np.testing.assert_array_equal(from_channels_first(ragged)[2], X[2, :, :7].T)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [(np.zeros((2, 3, 4, 5)), "3-D array"), ([np.zeros(5)], "case 0 has shape")],
+)
+def test_channels_first_rejects_other_shapes(X, match):
+    with pytest.raises(ValueError, match=match):
+        from_channels_first(X)
+
+
+def test_batches_are_views_until_padded():
+    # The user's float64 values are kept; a batch is float32 minus the offset.
+    X = [np.arange(4.0)[:, None] + 1e6, np.arange(2.0)[:, None] + 1e6]
+    seqs = as_sequences(X, name="test").shifted(np.array([1e6]))
+    batch = seqs.batch([1, 0])
+    assert batch.dtype == np.float32
+    np.testing.assert_array_equal(
+        batch[:, :, 0], [[0, 1, np.nan, np.nan], [0, 1, 2, 3]]
+    )
+    assert seqs.batch([0], dtype=np.float64).dtype == np.float64
