@@ -306,3 +306,84 @@ class FeedbackDecoderCell(keras.layers.Layer):
             "dropout": self.dropout,
             "seeds": self.seeds,
         }
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class TimePool(keras.layers.Layer):
+    """Average each sequence over windows of ``factor`` steps.
+
+    Takes ``(values, lengths)`` with zeros at padded steps and returns the
+    window means and the new lengths, ``ceil(lengths / factor)``. A window
+    that straddles a sequence's end averages its real steps only, so padding
+    never enters a real step. Long sequences read this way cost the LSTMs
+    ``factor`` times fewer steps.
+
+    Parameters
+    ----------
+    factor : int
+        Steps per window.
+    """
+
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = int(factor)
+
+    def call(self, values, lengths):
+        f = self.factor
+        batch, n_steps = tf.shape(values)[0], tf.shape(values)[1]
+        n_out = (n_steps + f - 1) // f
+        values = tf.pad(values, [[0, 0], [0, n_out * f - n_steps], [0, 0]])
+        real = tf.sequence_mask(lengths, n_out * f, dtype=values.dtype)
+        shape = [batch, n_out, f, values.shape[-1]]
+        sums = tf.reduce_sum(tf.reshape(values * real[:, :, None], shape), axis=2)
+        counts = tf.reduce_sum(tf.reshape(real, [batch, n_out, f, 1]), axis=2)
+        return sums / tf.maximum(counts, 1.0), (lengths + f - 1) // f
+
+    def compute_output_spec(self, values, lengths):
+        n_steps = values.shape[1]
+        n_out = None if n_steps is None else -(-n_steps // self.factor)
+        return (
+            keras.KerasTensor((values.shape[0], n_out, values.shape[2]), values.dtype),
+            keras.KerasTensor(lengths.shape, dtype="int32"),
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class RepeatSteps(keras.layers.Layer):
+    """Undo :class:`TimePool`'s shortening: repeat each step ``factor`` times.
+
+    The result is cut to the length of ``reference`` when given, else to
+    ``length`` steps when that is set.
+
+    Parameters
+    ----------
+    factor : int
+        Copies of each step.
+    length : int or None, default=None
+        Output length without a reference.
+    """
+
+    def __init__(self, factor, length=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor, self.length = int(factor), length
+
+    def call(self, x, reference=None):
+        x = ops.repeat(x, self.factor, axis=1)
+        if reference is not None:
+            return x[:, : ops.shape(reference)[1]]
+        return x if self.length is None else x[:, : self.length]
+
+    def compute_output_shape(self, x_shape, reference_shape=None):
+        if reference_shape is not None:
+            n_steps = reference_shape[1]
+        elif self.length is not None:
+            n_steps = self.length
+        else:
+            n_steps = None if x_shape[1] is None else x_shape[1] * self.factor
+        return (x_shape[0], n_steps, x_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "length": self.length}

@@ -14,9 +14,11 @@ from ._layers import (
     FastLSTM,
     FeedbackDecoderCell,
     Readout,
+    RepeatSteps,
     RepeatToLength,
     ReverseEach,
     SequenceInput,
+    TimePool,
     Unstandardize,
 )
 
@@ -47,6 +49,22 @@ class NetworkSpec:
         decoders read (and ``transform`` returns): the state at each
         sequence's last real step, the mean and/or max over its real steps,
         or all three (see :class:`Readout`).
+    pool : int
+        The encoder reads the standardized sequences averaged over windows
+        of ``pool`` steps (:class:`TimePool`); the reconstruction decoder
+        emits that many times fewer steps, each repeated ``pool`` times.
+    bidirectional : bool
+        Whether each encoder layer also runs a second LSTM from each
+        sequence's last real step back to its first; the code then holds
+        both directions' summaries.
+    all_layers : bool
+        Whether the code summarises every encoder layer, not only the last.
+    projection : int
+        0, or the size of a linear layer between the code and the decoders
+        (which then read ``projection`` numbers per step, not ``code_size``).
+    noise : float
+        Standard deviation of Gaussian noise added to the encoder's
+        standardized input while training (a denoising autoencoder).
     """
 
     n_features: int
@@ -57,10 +75,17 @@ class NetworkSpec:
     reverse: bool = False
     conditional: bool = False
     encoding: str = "last"
+    pool: int = 1
+    bidirectional: bool = False
+    all_layers: bool = False
+    projection: int = 0
+    noise: float = 0.0
 
     @property
     def code_size(self):
-        return self.units[-1] * len(self.encoding.split("_"))
+        units = sum(self.units) if self.all_layers else self.units[-1]
+        directions = 2 if self.bidirectional else 1
+        return units * directions * len(self.encoding.split("_"))
 
     @property
     def output_names(self):
@@ -105,26 +130,32 @@ def build_networks(spec, seed, n_timesteps):
     sequences = keras.Input((None, spec.n_features), name="sequences")
     input_layer = SequenceInput(name="standardize")
     values, lengths = input_layer(sequences)
-    states = _lstm_stack(spec, spec.units, seeds, values)
-    code = Readout(spec.encoding, name="readout")(states, lengths)
+    steps, step_lengths = values, lengths
+    if spec.pool > 1:
+        steps, step_lengths = TimePool(spec.pool, name="pool")(values, lengths)
+    code = _encode(spec, seeds, steps, step_lengths)
+    projection = _projection(spec, seeds)
 
     rec_layers = _decoder_layers(spec, "reconstruction", seeds)
-    rec = _apply(rec_layers, RepeatToLength(name="repeat")(code, values))
+    repeated = RepeatToLength(name="repeat")(_apply([projection], code), steps)
+    rec = _apply(rec_layers, repeated)
     if spec.reverse:
-        rec = ReverseEach(name="unreverse")(rec, lengths)
+        rec = ReverseEach(name="unreverse")(rec, step_lengths)
+    if spec.pool > 1:
+        rec = RepeatSteps(spec.pool, name="unpool")(rec, values)
     outputs = [rec]
     decoders = {
         "reconstruction": _standalone_decoder(
-            spec, "reconstruction", rec_layers, n_timesteps, reverse=spec.reverse
+            spec, "reconstruction", [projection, *rec_layers], n_timesteps
         )
     }
     output_layers = [rec_layers[-1]]
     if spec.n_future:
         fut_layers = _decoder_layers(spec, "future", seeds)
         repeat = keras.layers.RepeatVector(spec.n_future, name="repeat_future")
-        outputs.append(_apply(fut_layers, repeat(code)))
+        outputs.append(_apply(fut_layers, repeat(_apply([projection], code))))
         decoders["future"] = _standalone_decoder(
-            spec, "future", fut_layers, spec.n_future
+            spec, "future", [projection, *fut_layers], spec.n_future, future=True
         )
         output_layers.append(fut_layers[-1])
 
@@ -135,10 +166,45 @@ def build_networks(spec, seed, n_timesteps):
     return Networks(model, encoder, decoders, input_layer, tuple(output_layers))
 
 
-def _lstm_stack(spec, units, seeds, x):
-    for i, n in enumerate(units):
-        x = _lstm(spec, n, seeds, f"encoder_lstm_{i}")(x)
-    return x
+def _encode(spec, seeds, x, lengths):
+    """The encoder LSTMs and the readout of their states into the code.
+
+    A backward LSTM reads each sequence reversed within its length, so its
+    padding stays at the end and its state at the last real step has seen
+    the whole sequence: the readout takes it in that processing order, and
+    the next layer reads it turned back to natural order.
+    """
+    if spec.noise:
+        x = keras.layers.GaussianNoise(spec.noise, seed=next(seeds), name="noise")(x)
+    read = []
+    for i, n in enumerate(spec.units):
+        states = [_lstm(spec, n, seeds, f"encoder_lstm_{i}")(x)]
+        if spec.bidirectional:
+            backward = _lstm(spec, n, seeds, f"encoder_backward_lstm_{i}")
+            flip = ReverseEach(name=f"encoder_reverse_{i}")
+            states.append(backward(flip(x, lengths)))
+            unflip = ReverseEach(name=f"encoder_unreverse_{i}")
+            x = keras.layers.Concatenate(name=f"encoder_states_{i}")(
+                [states[0], unflip(states[1], lengths)]
+            )
+        else:
+            x = states[0]
+        if spec.all_layers or i == len(spec.units) - 1:
+            read.extend(states)
+    if len(read) > 1:
+        read = [keras.layers.Concatenate(name="encoder_read")(read)]
+    return Readout(spec.encoding, name="readout")(read[0], lengths)
+
+
+def _projection(spec, seeds):
+    """The layer from the code to what the decoders read (None: the code)."""
+    if not spec.projection:
+        return None
+    return keras.layers.Dense(
+        spec.projection,
+        kernel_initializer=keras.initializers.GlorotUniform(next(seeds)),
+        name="projection",
+    )
 
 
 def _lstm(spec, n_units, seeds, name):
@@ -184,15 +250,25 @@ def _decoder_layers(spec, name, seeds):
 
 def _apply(layers, x):
     for layer in layers:
-        x = layer(x)
+        if layer is not None:
+            x = layer(x)
     return x
 
 
-def _standalone_decoder(spec, name, layers, n_timesteps, reverse=False):
-    """A Keras model from feature vectors to sequences, sharing ``layers``."""
+def _standalone_decoder(spec, name, layers, n_timesteps, future=False):
+    """A Keras model from feature vectors to sequences, sharing ``layers``.
+
+    ``layers[0]`` is the projection of the code; the reconstruction decoder
+    runs at the pooled length and repeats its steps back to ``n_timesteps``.
+    """
     code = keras.Input((spec.code_size,), name="features")
-    x = keras.layers.RepeatVector(n_timesteps, name="repeat")(code)
-    x = _apply(layers, x)
-    if reverse:
+    pool = 1 if future else spec.pool
+    n_steps = -(-n_timesteps // pool)
+    x = _apply(layers[:1], code)
+    x = keras.layers.RepeatVector(n_steps, name="repeat")(x)
+    x = _apply(layers[1:], x)
+    if spec.reverse and not future:
         x = ReverseEach(name="unreverse")(x)
+    if pool > 1:
+        x = RepeatSteps(pool, n_timesteps, name="unpool")(x)
     return keras.Model(code, x, name=f"{name}_decoder")

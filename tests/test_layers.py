@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from skseqae._backend import keras, tf
-from skseqae._layers import FastLSTM, Readout, ReverseEach, SequenceInput
+from skseqae._layers import (
+    FastLSTM,
+    Readout,
+    RepeatSteps,
+    ReverseEach,
+    SequenceInput,
+    TimePool,
+)
 
 
 @pytest.mark.parametrize("batch, n_features", [(6, 3), (5, 3), (5, 4), (1, 1)])
@@ -55,3 +62,22 @@ def test_readout_and_reverse_each_respect_lengths():
     np.testing.assert_array_equal(readout, [[1, 0.5, 1], [7, 5.5, 7]])
     reversed_ = np.asarray(ReverseEach()(x, lengths))[:, :, 0]
     np.testing.assert_array_equal(reversed_, [[1, 0, 2, 3], [7, 6, 5, 4]])
+
+
+def test_time_pool_averages_real_steps_only():
+    x = np.arange(1, 8, dtype=np.float32).reshape(1, 7, 1)
+    x = np.concatenate([x, x * 10])
+    x[1, 4:] = 0.0  # zeros at padding, as SequenceInput gives
+    pooled, lengths = TimePool(3)(x, np.array([7, 4], np.int32))
+    np.testing.assert_allclose(pooled[0, :, 0], [2.0, 5.0, 7.0])
+    # The second window of the 4-step sequence holds one real step (40).
+    np.testing.assert_allclose(pooled[1, :, 0], [20.0, 40.0, 0.0])
+    np.testing.assert_array_equal(lengths, [3, 2])
+
+
+def test_repeat_steps_restores_the_length():
+    x = np.arange(6, dtype=np.float32).reshape(1, 3, 2)
+    reference = np.zeros((1, 7, 2), np.float32)
+    out = RepeatSteps(3)(x, reference)
+    np.testing.assert_array_equal(out[0, :, 0], [0, 0, 0, 2, 2, 2, 4])
+    assert RepeatSteps(3, length=8)(x).shape == (1, 8, 2)
