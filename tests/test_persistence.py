@@ -274,6 +274,25 @@ def test_unplain_fitted_attributes_are_dropped_plain_ones_kept(fitted, inputs):
     _assert_same(restored._nested.predict(X), nested.predict(X))
 
 
+@pytest.mark.parametrize("fmt", ["pickle", "skops", "skseqae"])
+def test_training_continues_identically_after_loading(inputs, tmp_path, fmt):
+    # The optimizer's state (moments, step count) and the dropout generators'
+    # states are saved too: partial_fit after loading takes the same step.
+    X = inputs["3d"]
+    est = CompositeLSTMAutoencoder(n_future=2, **{**TINY, "dropout": 0.2}).fit(X)
+    path = tmp_path / f"m.{fmt}"
+    _dump(fmt, est, path)
+    if fmt == "pickle":
+        with open(path, "rb") as f:
+            loaded = pickle.load(f)
+    elif fmt == "skops":
+        loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    else:
+        loaded = skseqae.load(path)
+    expected = est.partial_fit(X).transform(X)
+    np.testing.assert_array_equal(loaded.partial_fit(X).transform(X), expected)
+
+
 # ------------------------------------------------------------ native format
 
 
