@@ -1,0 +1,532 @@
+"""WindowAnomalyDetector: anomalies in long series, one score per time step."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._windows import AGGREGATIONS, sliding_windows, windows_to_steps
+
+#: Bounds of the window that ``window="auto"`` picks (see ``_auto_window``).
+MIN_WINDOW, MAX_WINDOW, FALLBACK_WINDOW = 8, 100, 32
+
+
+class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
+    """Find anomalies in long series: an autoencoder on sliding windows.
+
+    :meth:`fit` cuts the normal series into overlapping windows and trains an
+    autoencoder to reconstruct them; :meth:`score_samples` cuts any series
+    the same way, scores every window, and gives each time step a score
+    from the windows that cover it. A window's anomaly score adds two terms,
+    each divided by its median over the training windows so that 1 is
+    typical:
+
+    * the autoencoder's reconstruction error (mean squared, per step and
+      feature, in the autoencoder's standardized units);
+    * ``distance_weight`` times the distance to the nearest training window
+      (root mean squared difference of the z-normalized windows: a
+      matrix-profile join against the training data, Yeh et al. 2016).
+
+    The two fail differently: the distance is exact but only knows shapes
+    it has seen; the autoencoder generalizes between them but an unlucky
+    training run reconstructs some normal windows badly. Their sum was
+    better than either alone on both bundled series (``benchmarks/anomaly.py``).
+
+    With ``normalize="window"`` (the default) each window is z-normalized
+    feature by feature, as matrix-profile methods do: the autoencoder learns
+    shapes, not levels, so slow drifts of level or amplitude are not
+    anomalies. Each window's log standard deviation (relative to the
+    training series') is kept as an extra input channel that the
+    autoencoder reconstructs too, so a change of amplitude still counts.
+
+    Parameters
+    ----------
+    autoencoder : LSTMAutoencoderTransformer or CompositeLSTMAutoencoder, \
+            default=None
+        The model to fit on the windows (cloned; anything with ``fit`` and
+        ``reconstruct``). None uses ``LSTMAutoencoderTransformer(units=32,
+        epochs=50, random_state=random_state)``: small, and at most 2048
+        training windows (``max_windows``), so fitting takes about a minute
+        on two CPU cores for windows of 100 steps.
+    window : int or "auto", default="auto"
+        Steps per window. ``"auto"`` takes the dominant period of the
+        training series (the first peak of its autocorrelation after the
+        first zero crossing, averaged over features), clipped to 8-100 steps;
+        32 when the series has no period. The choice is in ``window_``.
+    stride : int, default=1
+        Steps between the starts of the training windows. Scoring always
+        uses every window (stride 1), so each step is scored in every
+        position within a window.
+    max_windows : int or None, default=2048
+        Fit on at most this many training windows, drawn at random (a random
+        draw covers all phases of a periodic series, a larger stride may
+        not). None uses them all.
+    normalize : {"window", "series"}, default="window"
+        ``"window"``: z-normalize each window (see above). ``"series"``:
+        standardize with the training series' mean and standard deviation
+        only, so levels count.
+    aggregation : {"mean", "max", "median"}, default="mean"
+        How the scores of the windows covering a step become its score.
+        ``"max"`` marks every step of any unusual window; ``"mean"`` (the
+        default) is highest where most covering windows are unusual, which
+        centres the score on the anomaly and is robust to one bad window.
+    distance_weight : float, default=1.0
+        Weight of the nearest-training-window distance in the window score;
+        0 scores by reconstruction error alone.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        How :meth:`predict` sets the threshold (``offset_``) from the scores
+        of the training series' own steps. ``"auto"``: anomalous above the
+        mean plus 4 standard deviations of those scores (the rule of Orion's
+        LSTM autoencoder pipeline). A float: that fraction of the training
+        steps would be anomalous (their ``1 - contamination`` quantile),
+        for when the expected rate of anomalies is known.
+    chunk_size : int, default=16384
+        Windows scored at a time: memory stays bounded for series of any
+        length.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw of training windows and the default autoencoder.
+
+    Attributes
+    ----------
+    window_ : int
+        Steps per window (the choice made by ``window="auto"``).
+    autoencoder_ : estimator
+        The fitted autoencoder.
+    offset_ : float
+        Threshold of :meth:`predict`: ``decision_function = score_samples -
+        offset_``, negative for anomalies.
+    n_features_in_ : int
+        Features per time step.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame of string column names.
+
+    See Also
+    --------
+    sliding_windows : The windows as an array view, to use by hand.
+    LSTMAutoencoderTransformer : The default autoencoder.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skseqae import LSTMAutoencoderTransformer, WindowAnomalyDetector
+    >>> t = np.arange(400)
+    >>> normal = np.sin(2 * np.pi * t / 20)
+    >>> test = normal.copy()
+    >>> test[300:310] = 0.0  # the signal stops for half a period
+    >>> ae = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0)
+    >>> detector = WindowAnomalyDetector(ae, random_state=0).fit(normal)
+    >>> detector.window_  # the period
+    20
+    >>> scores = detector.score_samples(test)
+    >>> scores.shape
+    (400,)
+    >>> 290 <= int(np.argmin(scores)) < 320
+    True
+    """
+
+    _parameter_constraints = {
+        "autoencoder": [HasMethods(["fit", "reconstruct"]), None],
+        "window": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"})],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "max_windows": [Interval(Integral, 1, None, closed="left"), None],
+        "normalize": [StrOptions({"window", "series"})],
+        "aggregation": [StrOptions(set(AGGREGATIONS))],
+        "distance_weight": [Interval(Real, 0, None, closed="left")],
+        "contamination": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 0.5, closed="right"),
+        ],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        autoencoder=None,
+        *,
+        window="auto",
+        stride=1,
+        max_windows=2048,
+        normalize="window",
+        aggregation="mean",
+        distance_weight=1.0,
+        contamination="auto",
+        chunk_size=16384,
+        random_state=None,
+    ):
+        self.autoencoder = autoencoder
+        self.window = window
+        self.stride = stride
+        self.max_windows = max_windows
+        self.normalize = normalize
+        self.aggregation = aggregation
+        self.distance_weight = distance_weight
+        self.contamination = contamination
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the autoencoder on the windows of normal series ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+                or list of them
+            One series (time on the first axis) or several, free of
+            anomalies or nearly so. Each must be at least ``window`` steps
+            long.
+        y : Ignored
+            Accepted for API consistency.
+
+        Returns
+        -------
+        self : WindowAnomalyDetector
+            The fitted detector.
+        """
+        series = self._validated(X, reset=True)
+        # None: fresh entropy, never NumPy's global generator.
+        rng = check_random_state(
+            np.random.RandomState() if self.random_state is None else self.random_state
+        )
+        self.window_ = self._choose_window(series)
+        self._mean, self._scale = _series_moments(series)
+        starts = self._training_starts(series, rng)
+        windows = np.concatenate(
+            [sliding_windows(s, self.window_)[idx] for s, idx in zip(series, starts)]
+        )
+        inputs = self._features(windows)
+        self.autoencoder_ = self._make_autoencoder(rng).fit(inputs)
+        channels = inputs.reshape(-1, inputs.shape[2]).astype(np.float64)
+        self._channel_var = np.maximum(channels.var(axis=0), 1e-12)
+        self._reference = _flat_shapes(inputs, self.n_features_in_)
+        self._reference_where = (
+            np.concatenate([np.full(len(idx), i) for i, idx in enumerate(starts)]),
+            np.concatenate(starts),
+        )
+        self._calibrate(inputs, series)
+        return self
+
+    def _choose_window(self, series):
+        shortest = min(len(s) for s in series)
+        window = _auto_window(series) if self.window == "auto" else self.window
+        window = min(window, shortest) if self.window == "auto" else window
+        if window > shortest:
+            raise ValueError(
+                f"{type(self).__name__} got window={window}, longer than the "
+                f"shortest training series ({shortest} steps); pass a smaller "
+                "window or longer series."
+            )
+        return int(window)
+
+    def _training_starts(self, series, rng):
+        """Start of each training window, per series (a random subset)."""
+        starts = [np.arange(0, len(s) - self.window_ + 1, self.stride) for s in series]
+        total = sum(len(s) for s in starts)
+        if self.max_windows is None or total <= self.max_windows:
+            return starts
+        keep = np.zeros(total, bool)
+        keep[rng.choice(total, self.max_windows, replace=False)] = True
+        bounds = np.cumsum([0] + [len(s) for s in starts])
+        return [s[keep[a:b]] for s, a, b in zip(starts, bounds[:-1], bounds[1:])]
+
+    def _make_autoencoder(self, rng):
+        if self.autoencoder is not None:
+            return clone(self.autoencoder)
+        from ._autoencoder import LSTMAutoencoderTransformer
+
+        return LSTMAutoencoderTransformer(
+            units=32, epochs=50, random_state=int(rng.randint(2**31 - 1))
+        )
+
+    def _calibrate(self, inputs, series):
+        """Scales of the two terms, then the threshold from training scores."""
+        errors = self._reconstruction_errors(inputs)
+        self._error_scale = _positive_median(errors)
+        self._distance_scale = 1.0
+        if self.distance_weight > 0:
+            # Leave each window's own neighbourhood out, or it matches itself.
+            distances = self._distances(self._reference, self._reference_where)
+            self._distance_scale = _positive_median(distances[np.isfinite(distances)])
+        train_scores = np.concatenate(
+            [self._step_anomaly(s, exclude=i) for i, s in enumerate(series)]
+        )
+        if self.contamination == "auto":
+            threshold = train_scores.mean() + 4 * train_scores.std()
+        else:
+            threshold = np.quantile(train_scores, 1 - self.contamination)
+        self.offset_ = -float(threshold)
+
+    # -------------------------------------------------------------- scoring
+
+    def score_samples(self, X):
+        """Score every time step (higher = more normal).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+                or list of them
+            One series or several, each at least ``window_`` steps long.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_timesteps,), or list of them
+            Minus the anomaly score of each step (see the class description:
+            about -1 for typical steps, much lower inside anomalies); a list
+            for list input.
+        """
+        check_is_fitted(self)
+        series = self._validated(X, reset=False)
+        scores = [-self._step_anomaly(s) for s in series]
+        return scores if self._is_list(X) else scores[0]
+
+    def decision_function(self, X):
+        """Step scores minus the threshold: negative at anomalous steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+                or list of them
+            One series or several.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_timesteps,), or list of them
+            ``score_samples(X) - offset_``.
+        """
+        return _each(self.score_samples(X), lambda scores: scores - self.offset_)
+
+    def predict(self, X):
+        """Label every time step: -1 anomalous, +1 normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+                or list of them
+            One series or several.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_timesteps,) of int, or list of them
+            -1 where ``decision_function`` is negative, else +1.
+        """
+        return _each(self.decision_function(X), lambda d: np.where(d < 0, -1, 1))
+
+    def events(self, X):
+        """Runs of anomalous steps as ``(start, end, score)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+            One series.
+
+        Returns
+        -------
+        events : list of tuple (int, int, float)
+            One tuple per run of steps that :meth:`predict` marks -1: its
+            first step, one past its last step, and its most anomalous
+            ``decision_function`` value (negative; lowest first in the list).
+        """
+        return find_events(self.decision_function(X))
+
+    # ---------------------------------------------------------------- helpers
+
+    def _step_anomaly(self, series, exclude=None):
+        """Anomaly score per step of one series, scored chunk by chunk."""
+        windows = sliding_windows(series, self.window_)
+        chunk = int(self.chunk_size)
+        scores = np.concatenate(
+            [
+                self._window_anomaly(windows[a : a + chunk], exclude, a)
+                for a in range(0, len(windows), chunk)
+            ]
+        )
+        return windows_to_steps(scores, len(series), self.window_, 1, self.aggregation)
+
+    def _window_anomaly(self, windows, exclude, first):
+        inputs = self._features(windows)
+        score = self._reconstruction_errors(inputs) / self._error_scale
+        if self.distance_weight > 0:
+            where = None
+            if exclude is not None:
+                position = first + np.arange(len(windows))
+                where = (np.full(len(windows), exclude), position)
+            shapes = _flat_shapes(inputs, self.n_features_in_)
+            distance = self._distances(shapes, where)
+            # A training window with no other window far enough from it (a
+            # short series) counts as typical.
+            distance[~np.isfinite(distance)] = self._distance_scale
+            score = score + self.distance_weight * distance / self._distance_scale
+        return score
+
+    def _reconstruction_errors(self, inputs):
+        rebuilt = np.asarray(self.autoencoder_.reconstruct(inputs), np.float64)
+        return np.mean(np.square(rebuilt - inputs) / self._channel_var, axis=(1, 2))
+
+    def _distances(self, queries, where=None, block=1024):
+        """Root mean squared distance of each query to its nearest reference."""
+        ref = self._reference
+        ref_sq = np.einsum("ij,ij->i", ref, ref)
+        out = np.empty(len(queries))
+        for a in range(0, len(queries), block):
+            q = queries[a : a + block]
+            d2 = np.einsum("ij,ij->i", q, q)[:, None] + ref_sq - 2 * (q @ ref.T)
+            if where is not None:
+                d2[self._trivial(where, a, len(q))] = np.inf
+            out[a : a + block] = np.sqrt(np.maximum(d2.min(axis=1), 0) / q.shape[1])
+        return out
+
+    def _trivial(self, where, a, n):
+        """Pairs of overlapping windows of the same training series."""
+        origin, position = where
+        ref_origin, ref_position = self._reference_where
+        same = origin[a : a + n, None] == ref_origin[None, :]
+        near = np.abs(position[a : a + n, None] - ref_position[None, :]) < self.window_
+        return same & near
+
+    def _features(self, windows):
+        """Autoencoder inputs of shape (n, window, channels), float32."""
+        windows = np.asarray(windows, np.float64)
+        if self.normalize == "series":
+            return ((windows - self._mean) / self._scale).astype(np.float32)
+        mean = windows.mean(axis=1, keepdims=True)
+        std = np.maximum(windows.std(axis=1, keepdims=True), 1e-3 * self._scale)
+        shape = (windows - mean) / std
+        log_std = np.broadcast_to(np.log(std / self._scale), windows.shape)
+        return np.concatenate([shape, log_std], axis=2).astype(np.float32)
+
+    def _validated(self, X, reset):
+        arrays = list(X) if self._is_list(X) else [X]
+        if not arrays:
+            raise ValueError(f"{type(self).__name__} got an empty list of series.")
+        # Every series after the first is checked against it (n_features_in_).
+        return [
+            self._check_series(a, reset, first=i == 0) for i, a in enumerate(arrays)
+        ]
+
+    def _check_series(self, x, reset, first):
+        """One series as a float64 (T, F) array; the first of fit resets."""
+        if not hasattr(x, "ndim") and not sparse.issparse(x):
+            x = np.asarray(x)  # lists and other array-likes
+        if getattr(x, "ndim", 2) == 1:
+            self._check_univariate(reset)
+            x = np.asarray(x)[:, None]
+        x = validate_data(self, x, reset=reset and first, dtype=np.float64)
+        if len(x) < 2:
+            raise ValueError(
+                f"{type(self).__name__} got a series of 1 sample (time step); "
+                "windows need at least 2, pass a longer series."
+            )
+        if not reset and len(x) < self.window_:
+            raise ValueError(
+                f"{type(self).__name__} needs series of at least window_="
+                f"{self.window_} steps, got one of {len(x)}; pass a longer series."
+            )
+        return x
+
+    def _check_univariate(self, reset):
+        if not reset and self.n_features_in_ != 1:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {self.n_features_in_} "
+                "features per time step, got a 1-D series (1 feature). Reshape "
+                f"your data to (n_timesteps, {self.n_features_in_})."
+            )
+
+    @staticmethod
+    def _is_list(X):
+        # A list of arrays is several series; a nested list of numbers is one.
+        return isinstance(X, (list, tuple)) and all(hasattr(a, "shape") for a in X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = True  # TensorFlow kernels across machines
+        return tags
+
+
+def _each(values, fn):
+    """``fn`` applied to one array, or to each array of a list."""
+    return [fn(v) for v in values] if isinstance(values, list) else fn(values)
+
+
+def find_events(decision):
+    """Runs of negative values of ``decision`` as ``(start, end, score)``.
+
+    Parameters
+    ----------
+    decision : array-like of shape (n_timesteps,)
+        One value per time step, negative where anomalous (as returned by
+        :meth:`WindowAnomalyDetector.decision_function`).
+
+    Returns
+    -------
+    events : list of tuple (int, int, float)
+        ``(start, end, score)`` per run of negative steps: its first step,
+        one past its last, and its lowest value; sorted most anomalous first.
+
+    Examples
+    --------
+    >>> from skseqae._anomaly import find_events
+    >>> find_events([1.0, -0.5, -2.0, 1.0, -1.0])
+    [(1, 3, -2.0), (4, 5, -1.0)]
+    """
+    decision = np.asarray(decision, dtype=np.float64)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], decision < 0, [0]])))
+    events = [
+        (int(a), int(b), float(decision[a:b].min()))
+        for a, b in zip(edges[::2], edges[1::2])
+    ]
+    return sorted(events, key=lambda event: event[2])
+
+
+def _auto_window(series):
+    """Dominant period of the training series, clipped to MIN/MAX_WINDOW."""
+    longest = max(series, key=len)
+    period = _dominant_period(longest)
+    if period is None:
+        return FALLBACK_WINDOW
+    return int(np.clip(period, MIN_WINDOW, MAX_WINDOW))
+
+
+def _dominant_period(x):
+    """First autocorrelation peak after its first zero crossing, or None.
+
+    The autocorrelation (by FFT, averaged over features) falls from 1 at lag
+    0; once it has crossed zero, its highest point below a third of the
+    series is the lag at which the series best repeats itself.
+    """
+    n = len(x)
+    centred = x - x.mean(axis=0)
+    spectrum = np.fft.rfft(centred, 2 * n, axis=0)
+    acf = np.fft.irfft(np.abs(spectrum) ** 2, axis=0)[:n]
+    power = acf[0]
+    if not (power > 0).any():  # constant series
+        return None
+    acf = (acf[:, power > 0] / power[power > 0]).mean(axis=1)
+    below = np.flatnonzero(acf[: n // 3] < 0)
+    if not len(below):
+        return None
+    lag = below[0] + int(np.argmax(acf[below[0] : n // 3]))
+    return lag if acf[lag] > 0 else None
+
+
+def _series_moments(series):
+    steps = np.concatenate(series)
+    mean, scale = steps.mean(axis=0), steps.std(axis=0)
+    scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+    return mean, scale
+
+
+def _flat_shapes(inputs, n_features):
+    """The normalized windows without extra channels, one row per window."""
+    return np.ascontiguousarray(inputs[:, :, :n_features]).reshape(len(inputs), -1)
+
+
+def _positive_median(values):
+    median = float(np.median(values)) if len(values) else 0.0
+    return median if median > 0 else 1.0

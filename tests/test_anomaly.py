@@ -1,0 +1,201 @@
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skseqae import LSTMAutoencoderTransformer, WindowAnomalyDetector
+from skseqae._anomaly import _dominant_period, find_events
+
+PERIOD = 20
+
+
+def _tiny_autoencoder():
+    return LSTMAutoencoderTransformer(units=4, epochs=2, batch_size=16, random_state=0)
+
+
+def _sine(n_timesteps=600, seed=0):
+    t = np.arange(n_timesteps)
+    noise = 0.05 * np.random.default_rng(seed).normal(size=n_timesteps)
+    return np.sin(2 * np.pi * t / PERIOD) + noise
+
+
+def _with_anomaly(series, start=400, length=10):
+    broken = series.copy()
+    broken[start : start + length] = 0.0  # the signal stops for half a period
+    return broken
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), random_state=0)
+    return detector.fit(_sine())
+
+
+def test_auto_window_is_the_period(fitted):
+    assert fitted.window_ == PERIOD
+
+
+def test_lowest_score_is_at_the_injected_anomaly(fitted):
+    test = _with_anomaly(_sine(seed=1))
+    scores = fitted.score_samples(test)
+    assert scores.shape == (len(test),)
+    assert 400 - PERIOD <= int(np.argmin(scores)) < 410 + PERIOD
+
+
+def test_events_cover_the_anomaly_and_match_predict(fitted):
+    test = _with_anomaly(_sine(seed=1))
+    labels = fitted.predict(test)
+    events = fitted.events(test)
+    assert events, "the stopped signal must be found"
+    start, end, score = events[0]
+    assert start < 410 and end > 400  # the most anomalous event overlaps it
+    assert score == pytest.approx(fitted.decision_function(test)[start:end].min())
+    flagged = np.zeros(len(test), bool)
+    for a, b, _ in events:
+        flagged[a:b] = True
+    np.testing.assert_array_equal(flagged, labels == -1)
+
+
+def test_normal_series_has_no_or_few_anomalous_steps(fitted):
+    labels = fitted.predict(_sine(seed=2))
+    assert np.mean(labels == -1) < 0.05
+
+
+def test_decision_function_is_scores_minus_offset(fitted):
+    test = _sine(seed=3)
+    np.testing.assert_allclose(
+        fitted.decision_function(test), fitted.score_samples(test) - fitted.offset_
+    )
+
+
+def test_chunked_scoring_gives_the_same_scores(fitted):
+    test = _with_anomaly(_sine(seed=1))
+    chunked = WindowAnomalyDetector(_tiny_autoencoder(), chunk_size=37)
+    chunked.__dict__.update(
+        {k: v for k, v in fitted.__dict__.items() if k != "chunk_size"}
+    )
+    np.testing.assert_allclose(
+        chunked.score_samples(test), fitted.score_samples(test), rtol=1e-5
+    )
+
+
+def test_list_of_series_in_and_out():
+    series = [_sine(300, seed=0), _sine(250, seed=1)[:, None]]
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), window=10, random_state=0)
+    scores = detector.fit(series).score_samples(series)
+    assert isinstance(scores, list)
+    assert [len(s) for s in scores] == [300, 250]
+    assert detector.n_features_in_ == 1
+
+
+def test_multivariate_series_and_max_windows():
+    X = np.column_stack([_sine(300), np.cos(2 * np.pi * np.arange(300) / PERIOD)])
+    detector = WindowAnomalyDetector(
+        _tiny_autoencoder(), max_windows=50, aggregation="max", random_state=0
+    ).fit(X)
+    assert detector.n_features_in_ == 2
+    assert len(detector._reference) == 50  # fitted on 50 random windows
+    assert detector.score_samples(X).shape == (300,)
+
+
+def test_reconstruction_error_alone_also_finds_the_anomaly():
+    detector = WindowAnomalyDetector(
+        LSTMAutoencoderTransformer(units=8, epochs=30, random_state=0),
+        distance_weight=0.0,
+        normalize="series",
+        random_state=0,
+    ).fit(_sine())
+    scores = detector.score_samples(_with_anomaly(_sine(seed=1)))
+    assert 400 - PERIOD <= int(np.argmin(scores)) < 410 + PERIOD
+
+
+def test_higher_contamination_flags_more_steps():
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), random_state=0)
+    test = _sine(seed=4)
+    flagged = []
+    for contamination in [0.01, 0.2]:
+        detector.set_params(contamination=contamination).fit(_sine())
+        flagged.append(np.sum(detector.predict(test) == -1))
+    assert flagged[0] < flagged[1]
+
+
+@pytest.mark.parametrize(
+    "series, expected",
+    [(_sine(600), PERIOD), (np.ones(100), None), (np.arange(100.0), None)],
+)
+def test_dominant_period(series, expected):
+    assert _dominant_period(series[:, None]) == expected
+
+
+def test_series_without_period_gets_the_fallback_window():
+    rng = np.random.default_rng(0)
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), random_state=0)
+    detector.fit(np.cumsum(rng.normal(size=200)))  # a random walk: no period
+    assert detector.window_ == 32
+
+
+def test_fit_does_not_touch_numpys_global_generator():
+    state = np.random.get_state()[1].copy()
+    WindowAnomalyDetector(_tiny_autoencoder(), window=8).fit(_sine(100))
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+@pytest.mark.parametrize(
+    "fit_data, score_data, message",
+    [
+        (_sine(100), _sine(100)[:5], "at least window_=20 steps, got one of 5"),
+        (np.ones((100, 2)), np.ones(100), r"Reshape your data to \(n_timesteps, 2\)"),
+    ],
+)
+def test_scoring_errors_say_how_to_fix(fit_data, score_data, message):
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), window=20).fit(fit_data)
+    with pytest.raises(ValueError, match=message):
+        detector.score_samples(score_data)
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.ones(10), "window=20, longer than the shortest training series"),
+        (
+            [np.ones((50, 1)), np.ones((50, 2))],
+            "X has 2 features, but WindowAnomalyDetector is expecting 1",
+        ),
+        ([], "empty list of series"),
+    ],
+)
+def test_fit_errors_say_how_to_fix(X, message):
+    with pytest.raises(ValueError, match=message):
+        WindowAnomalyDetector(_tiny_autoencoder(), window=20).fit(X)
+
+
+# A 2-D array is one series (rows are time steps), so the checks' blobs are a
+# 300-step series of 2 or 3 features: most checks apply as they are.
+EXPECTED_FAILED_CHECKS = {
+    "check_fit1d": "a 1-D array is one univariate series, not an error",
+    "check_outliers_train": (
+        "the default threshold (contamination='auto': mean + 4 standard "
+        "deviations of the training scores) flags no step of the normal data "
+        "it was fitted on; the check wants some flagged"
+    ),
+    "check_outliers_fit_predict": (
+        "the same: with contamination='auto' no training step is flagged; "
+        "with a float the threshold is set on leave-neighbourhood-out training "
+        "scores (a window is not compared with itself), so scoring the "
+        "training series again, where every window finds itself, flags fewer"
+    ),
+}
+
+
+@parametrize_with_checks(
+    [WindowAnomalyDetector(_tiny_autoencoder(), window=4, random_state=0)],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_find_events_sorts_most_anomalous_first():
+    assert find_events([1.0, -0.5, -2.0, 1.0, -1.0, -1.5]) == [
+        (1, 3, -2.0),
+        (4, 6, -1.5),
+    ]
