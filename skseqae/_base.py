@@ -527,6 +527,18 @@ class _BaseSequenceAutoencoder(
         See Also
         --------
         skseqae.load : Load a saved estimator.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import skseqae
+        >>> X = np.sin(np.linspace(0, 3, 12))[None, :] * np.arange(1, 7)[:, None]
+        >>> model = skseqae.CompositeLSTMAutoencoder(units=3, epochs=1).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.skseqae")
+        >>> model.save(path)
+        >>> type(skseqae.load(path)).__name__
+        'CompositeLSTMAutoencoder'
         """
         from ._persistence import save
 
