@@ -10,6 +10,7 @@ spec and arrays and rebuilds them on loading.
 """
 
 import contextlib
+import warnings
 from abc import abstractmethod
 from dataclasses import replace
 from functools import partial
@@ -268,12 +269,15 @@ class _BaseSequenceAutoencoder(
         training steps, computed in float64 one chunk at a time. The offset
         is subtracted in float64 before data is cast to float32 for the
         network (see ``_centred``), so data far from zero relative to its
-        spread (``1e6 + 0.01 * x``) keeps its precision.
+        spread (``1e6 + 0.01 * x``) keeps its precision. With ``scale=False``
+        the network reads the values as they are, in float32: a warning says
+        when that loses precision.
         """
         n_features = seqs.n_features
-        if not self.scale:
-            return np.zeros(n_features), np.ones(n_features, np.float32)
         mean, std = seqs.moments()
+        if not self.scale:
+            _warn_if_float32_is_coarse(type(self).__name__, mean, std)
+            return np.zeros(n_features), np.ones(n_features, np.float32)
         # Constant features: float64 round-off only; leave them unscaled.
         std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
         return mean, std.astype(np.float32)
@@ -575,6 +579,23 @@ def _scaling_means(model):
         for layer in model.layers
         if isinstance(layer, (SequenceInput, Unstandardize))
     ]
+
+
+def _warn_if_float32_is_coarse(name, mean, std):
+    """Warn when float32's resolution near a feature's mean is coarse for its spread."""
+    resolution = np.spacing(np.abs(mean).astype(np.float32)).astype(np.float64)
+    coarse = np.flatnonzero((std > 0) & (resolution > 1e-3 * std))
+    if coarse.size:
+        f = coarse[0]
+        warnings.warn(
+            f"{name} with scale=False reads the data in float32, but feature {f} "
+            f"has mean {mean[f]:.6g} and standard deviation {std[f]:.3g}: near its "
+            f"values float32 resolves only steps of {resolution[f]:.3g}. Use "
+            "scale=True (the default), which subtracts each feature's mean in "
+            "float64 first, or subtract an offset yourself.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 @contextlib.contextmanager

@@ -267,3 +267,9 @@ def test_batches_are_views_until_padded():
         batch[:, :, 0], [[0, 1, np.nan, np.nan], [0, 1, 2, 3]]
     )
     assert seqs.batch([0], dtype=np.float64).dtype == np.float64
+
+
+def test_scale_false_warns_when_float32_cannot_hold_the_variation():
+    X = 1e6 + 0.01 * sine_batch(8, 10).astype(np.float64)
+    with pytest.warns(UserWarning, match="scale=False reads the data in float32"):
+        LSTMAutoencoderTransformer(**{**TINY, "scale": False}).fit(X)
