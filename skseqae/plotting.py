@@ -1,7 +1,8 @@
 """Pictures of a fitted autoencoder: reconstructions, training curves, features.
 
 Each function takes a fitted estimator (:class:`LSTMAutoencoderTransformer`
-or :class:`CompositeLSTMAutoencoder`) and returns the matplotlib Figure; pass
+or :class:`CompositeLSTMAutoencoder`; :func:`plot_anomalies` a fitted
+:class:`WindowAnomalyDetector`) and returns the matplotlib Figure; pass
 ``ax`` to draw into your own axes and ``path`` to save a picture.
 
 matplotlib is an optional dependency: ``pip install skseqae[plot]``.
@@ -12,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._sequences import to_sequences
 
-__all__ = ["plot_feature_map", "plot_loss", "plot_reconstructions"]
+__all__ = ["plot_anomalies", "plot_feature_map", "plot_loss", "plot_reconstructions"]
 
 
 def plot_reconstructions(
@@ -162,6 +163,92 @@ def plot_feature_map(estimator, X, y, *, ax=None, path=None):
     a.set_title(f"{features.shape[1]} encoder features of {len(y)} sequences")
     a.legend(title="class", fontsize=8, markerscale=1.2)
     return _finish(a.figure, path)
+
+
+def plot_anomalies(detector, X, y=None, *, start=0, ax=None, path=None):
+    """Draw a series, its anomaly score, and the labelled and found events.
+
+    Two panels sharing the time axis: the series (first feature; up to three
+    drawn) with the labelled anomalies shaded red and the events found by
+    ``detector.events`` marked by orange bars; below it the anomaly score
+    ``-detector.score_samples(X)`` and the threshold ``-detector.offset_``
+    above which steps are anomalous.
+
+    Parameters
+    ----------
+    detector : fitted WindowAnomalyDetector
+        Anything with ``score_samples``, ``events`` and ``offset_``.
+    X : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+        One series.
+    y : array-like of shape (n_timesteps,), default=None
+        1 (or True) at the labelled anomalous steps, if known.
+    start : int, default=0
+        Time index of the first step of ``X`` (for example the end of the
+        training part), so the axis shows positions in the whole series.
+    ax : array-like of 2 matplotlib Axes, default=None
+        Axes for the series and the score. None creates a figure.
+    path : str or path-like, default=None
+        Where to save the figure (format from the extension).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    See Also
+    --------
+    WindowAnomalyDetector : The detector whose results are drawn.
+    """
+    check_is_fitted(detector)
+    values = np.asarray(X, dtype=np.float64)
+    values = values[:, None] if values.ndim == 1 else values
+    anomaly = -detector.score_samples(X)
+    events = detector.events(X)
+    steps = start + np.arange(len(values))
+    series_ax, score_ax = _axes(ax, 2, figsize=(9, 4.2), sharex=True)
+    for j in range(min(values.shape[1], 3)):
+        series_ax.plot(steps, values[:, j], lw=0.8, color=f"C{j}")
+    if y is not None:
+        _shade_runs(series_ax, steps, np.asarray(y).astype(bool), "red", "labelled")
+        _shade_runs(score_ax, steps, np.asarray(y).astype(bool), "red", None)
+    _mark_events(series_ax, steps, events)
+    score_ax.plot(steps, anomaly, lw=0.8, color="k")
+    score_ax.axhline(-detector.offset_, color="C1", ls="--", lw=1, label="threshold")
+    score_ax.set_ylabel("anomaly score")
+    score_ax.set_xlabel("time step")
+    series_ax.set_ylabel("series")
+    series_ax.set_title(
+        f"{len(events)} events found (window {detector.window_})", fontsize=9
+    )
+    series_ax.legend(fontsize=7, loc="upper right")
+    score_ax.legend(fontsize=7, loc="upper right")
+    return _finish(series_ax.figure, path)
+
+
+def _shade_runs(ax, steps, mask, color, label):
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask, [0]])))
+    for i, (a, b) in enumerate(zip(edges[::2], edges[1::2])):
+        ax.axvspan(
+            steps[a],
+            steps[b - 1] + 1,
+            color=color,
+            alpha=0.25,
+            lw=0,
+            label=label if i == 0 else None,
+        )
+
+
+def _mark_events(ax, steps, events):
+    low, high = ax.get_ylim()
+    for i, (a, b, _) in enumerate(events):
+        ax.hlines(
+            low,
+            steps[a],
+            steps[b - 1] + 1,
+            color="C1",
+            lw=6,
+            label="found" if i == 0 else None,
+        )
+    ax.set_ylim(low, high)
 
 
 # --------------------------------------------------------------------------

@@ -162,3 +162,27 @@ def test_missing_matplotlib_says_how_to_install(fitted, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install skseqae\[plot\]"):
         plot_loss(ae)
+
+
+def test_plot_anomalies_draws_series_score_and_events(tmp_path):
+    from skseqae import WindowAnomalyDetector
+    from skseqae.plotting import plot_anomalies
+
+    t = np.arange(300)
+    series = np.sin(2 * np.pi * t / 20)
+    test = series.copy()
+    test[200:210] = 0.0
+    labels = np.zeros(300, int)
+    labels[200:210] = 1
+    ae = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0)
+    detector = WindowAnomalyDetector(ae, random_state=0).fit(series)
+    path = tmp_path / "anomalies.png"
+    fig = plot_anomalies(detector, test, labels, start=1000, path=path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    series_ax, score_ax = fig.axes
+    names = [t.get_text() for t in series_ax.get_legend().get_texts()]
+    assert names == ["labelled", "found"]  # the stop is found as an event
+    drawn = score_ax.lines[0].get_ydata()
+    np.testing.assert_allclose(drawn, -detector.score_samples(test))
+    assert score_ax.lines[0].get_xdata()[0] == 1000
+    plt.close(fig)
