@@ -169,3 +169,20 @@ def test_split_scoring_equals_scoring_the_split_given(fitted, X3d):
 def test_a_given_future_is_checked_when_scoring(fitted, X3d):
     with pytest.raises(ValueError, match="exactly n_future=3"):
         fitted.score_samples(X3d, future=X3d[:, :2])
+
+
+def test_grid_search_scores_explicit_futures_through_metadata_routing():
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+
+    X, F = sine_batch(24, 3, seed=5), sine_batch(24, 3, seed=6)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = (
+            CompositeLSTMAutoencoder(n_future=3, **TINY)
+            .set_fit_request(future=True)
+            .set_score_request(future=True)
+        )
+        search = GridSearchCV(model, {"future_weight": [1.0]}, cv=2).fit(X, future=F)
+        best = search.best_estimator_
+        assert search.score(X, future=F) == pytest.approx(best.score(X, future=F))
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
