@@ -60,11 +60,21 @@ _KNOWN_SPEC_FIELDS = {
     "encoding",
 }
 
+# input_dtype -> onnx.TensorProto's name of the type.
+_INPUT_TYPES = {"float32": "FLOAT", "float64": "DOUBLE"}
+
 # Keras gate blocks i, f, c, o reordered to ONNX's i, o, f, c.
 _GATE_ORDER = (0, 3, 1, 2)
 
 
-def to_onnx(model, path=None, *, score_samples=False, target_opset=DEFAULT_OPSET):
+def to_onnx(
+    model,
+    path=None,
+    *,
+    score_samples=False,
+    input_dtype="float32",
+    target_opset=DEFAULT_OPSET,
+):
     """Export a fitted autoencoder, or a Pipeline starting with one, to ONNX.
 
     The exported model runs in onnxruntime (Python, C, C++, C#, Java,
@@ -84,6 +94,12 @@ def to_onnx(model, path=None, *, score_samples=False, target_opset=DEFAULT_OPSET
         per-sequence reconstruction error, float64) as a second output.
         For a :class:`CompositeLSTMAutoencoder`, sequences too short to
         split (``n_future + 1`` steps or fewer) score NaN.
+    input_dtype : {"float32", "float64"}, default="float32"
+        Type of the ``sequences`` input. As in ``transform``, each feature's
+        training mean is subtracted in float64 before the values become
+        float32, so ``"float64"`` keeps the precision of data far from zero
+        relative to its spread (``1e6 + 0.01 * x``), which float32 input
+        has already lost.
     target_opset : int, default=17
         ONNX opset of the graph (13 or later). The default runs in
         onnxruntime 1.14 and later.
@@ -91,7 +107,7 @@ def to_onnx(model, path=None, *, score_samples=False, target_opset=DEFAULT_OPSET
     Returns
     -------
     onnx.ModelProto
-        One input, ``sequences``: float32 of shape (n_sequences, n_timesteps,
+        One input, ``sequences``: ``input_dtype``, of shape (n_sequences, n_timesteps,
         n_features), both sizes dynamic, each sequence padded at its end
         with all-NaN steps (the layout ``transform`` takes as a 3-D array;
         for a model fitted on 2-D input pass ``X[:, :, None]``). Outputs:
@@ -131,8 +147,12 @@ def to_onnx(model, path=None, *, score_samples=False, target_opset=DEFAULT_OPSET
     import onnx
 
     opset = _check_opset(target_opset)
+    if input_dtype not in _INPUT_TYPES:
+        raise ValueError(
+            f"to_onnx: input_dtype must be 'float32' or 'float64', got {input_dtype!r}."
+        )
     autoencoder, rest = _split_pipeline(model)
-    proto = _autoencoder_model(autoencoder, opset, score_samples)
+    proto = _autoencoder_model(autoencoder, opset, score_samples, input_dtype)
     if rest is not None:
         proto = _append_pipeline(proto, rest, autoencoder, opset)
     onnx.checker.check_model(proto, full_check=True)
@@ -314,19 +334,20 @@ class _Graph:
 class _Inputs:
     """The standardized sequences, time-major, and what the readouts need."""
 
-    raw: str  # (T, n, F) float32, the input with its NaN padding
+    raw: str  # (T, n, F), the input as given, with its NaN padding
     values: str  # (T, n, F) float32, standardized, zeros at padding
+    offset: str  # (F,) float64: the training mean, which the decoders add back
     lengths: str  # (n,) int32
     n_steps: str  # (1,) int64: T
 
 
-def _autoencoder_model(autoencoder, opset, score_samples):
+def _autoencoder_model(autoencoder, opset, score_samples, input_dtype):
     from onnx import TensorProto, helper
 
     spec = _checked_spec(autoencoder)
     layers = _layers(autoencoder, spec)
     g = _Graph(opset)
-    inputs = _standardize(g, layers["standardize"], "sequences")
+    inputs = _standardize(g, autoencoder, layers["standardize"], "sequences")
     states, last = _lstm_stack(g, layers, "encoder", inputs.values, inputs.lengths)
     code = _readout(g, spec.encoding, states, last, inputs.lengths)
     g.nodes.append(helper.make_node("Identity", [code], ["features"]))
@@ -335,8 +356,9 @@ def _autoencoder_model(autoencoder, opset, score_samples):
         scores = _scores(g, autoencoder, spec, layers, inputs, states, code)
         g.nodes.append(helper.make_node("Identity", [scores], ["score_samples"]))
         outputs.append(_output("score_samples", TensorProto.DOUBLE, ["n"]))
+    input_type = getattr(TensorProto, _INPUT_TYPES[input_dtype])
     sequences = helper.make_tensor_value_info(
-        "sequences", TensorProto.FLOAT, ["n", "T", spec.n_features]
+        "sequences", input_type, ["n", "T", spec.n_features]
     )
     graph = helper.make_graph(
         g.nodes, "skseqae", [sequences], outputs, initializer=g.initializers
@@ -357,8 +379,13 @@ def _output(name, elem_type, shape):
     return helper.make_tensor_value_info(name, elem_type, shape)
 
 
-def _standardize(g, layer, x):
-    """``SequenceInput``: lengths from all-NaN steps, standardize, NaN -> 0."""
+def _standardize(g, autoencoder, layer, x):
+    """``SequenceInput``: lengths from all-NaN steps, standardize, NaN -> 0.
+
+    As the estimator's own methods do, the offset (the training mean) is
+    subtracted in float64 and the result cast to float32; the Keras layer
+    holds the same offset in float32, for the standalone ``encoder_``.
+    """
     from onnx import TensorProto
 
     raw = g.op("Transpose", x, perm=[1, 0, 2])
@@ -366,11 +393,16 @@ def _standardize(g, layer, x):
     real_steps = g.reduce("ReduceMax", real, [2])
     lengths = g.reduce("ReduceSum", real_steps, [0])
     lengths = g.op("Cast", lengths, to=TensorProto.INT32)
-    mean, scale = _weights(layer.mean), _weights(layer.scale)
-    z = g.op("Div", g.op("Sub", raw, g.const(mean, "mean")), g.const(scale, "scale"))
+    offset = getattr(autoencoder, "_offset", None)
+    offset = g.const(np.asarray(layer.mean if offset is None else offset, np.float64))
+    centred = g.op("Sub", g.op("Cast", raw, to=TensorProto.DOUBLE), offset)
+    centred = g.op("Cast", centred, to=TensorProto.FLOAT)
+    z = g.op("Div", centred, g.const(_weights(layer.scale), "scale"))
     values = g.op("Where", g.op("IsNaN", z), g.const(np.float32(0)), z)
     n_steps = g.op("Slice", g.op("Shape", raw), g.axes([0]), g.axes([1]))
-    return _Inputs(raw, values, lengths, n_steps)
+    return _Inputs(
+        raw=raw, values=values, offset=offset, lengths=lengths, n_steps=n_steps
+    )
 
 
 def _weights(variable):
@@ -483,8 +515,12 @@ def _gather_last(g, states, lengths, units):
 # ------------------------------------------------------------------ decoders
 
 
-def _decoder(g, layers, prefix, code, n_steps, lengths):
-    """``{prefix}`` decoder: code (n, C) repeated ``n_steps`` times -> (T, n, F)."""
+def _decoder(g, layers, prefix, code, n_steps, lengths, offset):
+    """``{prefix}`` decoder: code (n, C) repeated ``n_steps`` times -> (T, n, F).
+
+    The output is float64: the float32 network's output plus the float64
+    ``offset``, as the estimators compute it.
+    """
     ones = g.const(np.array([1, 1], np.int64))
     shape = g.op("Concat", n_steps, ones, axis=0)
     x = g.op("Expand", g.unsqueeze(code, [0]), shape)
@@ -498,20 +534,18 @@ def _decoder(g, layers, prefix, code, n_steps, lengths):
     x = g.op("MatMul", x, g.const(_weights(dense.kernel), f"{prefix}/kernel"))
     if dense.use_bias:
         x = g.op("Add", x, g.const(_weights(dense.bias), f"{prefix}/bias"))
+    from onnx import TensorProto
+
     unscale = layers[f"{prefix}_unstandardize"]
     x = g.op("Mul", x, g.const(_weights(unscale.scale), "scale"))
-    return g.op("Add", x, g.const(_weights(unscale.mean), "mean"))
+    return g.op("Add", g.op("Cast", x, to=TensorProto.DOUBLE), offset)
 
 
 def _mse(g, predicted, target, mask, count):
     """Mean squared error over real steps and features, in float64: (n,)."""
     from onnx import TensorProto
 
-    diff = g.op(
-        "Sub",
-        g.op("Cast", predicted, to=TensorProto.DOUBLE),
-        g.op("Cast", target, to=TensorProto.DOUBLE),
-    )
+    diff = g.op("Sub", predicted, g.op("Cast", target, to=TensorProto.DOUBLE))
     squares = g.op("Mul", diff, diff)
     if mask is not None:
         squares = g.op("Where", mask, squares, g.const(np.float64(0)))
@@ -544,7 +578,9 @@ def _scores(g, autoencoder, spec, layers, inputs, states, code):
 def _reconstruction_error(g, spec, layers, inputs, code, lengths):
     from onnx import TensorProto
 
-    rec = _decoder(g, layers, "reconstruction", code, inputs.n_steps, lengths)
+    rec = _decoder(
+        g, layers, "reconstruction", code, inputs.n_steps, lengths, inputs.offset
+    )
     if spec.reverse:
         rec = g.op(
             "ReverseSequence",
@@ -567,7 +603,7 @@ def _future_error(g, spec, layers, inputs, code, context):
     from onnx import TensorProto
 
     n_future = g.const(np.array([spec.n_future], np.int64))
-    forecast = _decoder(g, layers, "future", code, n_future, "")
+    forecast = _decoder(g, layers, "future", code, n_future, "", inputs.offset)
     start = g.op("Cast", context, to=TensorProto.INT64)
     steps = g.const(np.arange(spec.n_future, dtype=np.int64).reshape(-1, 1, 1))
     index = g.op("Add", steps, g.op("Reshape", start, g.const(np.array([1, -1, 1]))))
