@@ -2,7 +2,7 @@
 
 Every public method of the estimators passes its input through
 :func:`to_sequences` and its sequence-shaped output through
-:class:`SequenceOutput` (or :func:`restore_layout`); nothing else in the
+:class:`SequenceOutput`; nothing else in the
 package looks at how the user laid out their data.
 
 Internally a batch of sequences is a float32 array of shape
@@ -265,32 +265,6 @@ def as_sequences(X, *, name):
     return _with_lengths(name, X[:, :, None], "tabular")
 
 
-def restore_layout(values, lengths, layout):
-    """Return padded outputs in the layout the user's input came in.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_sequences, max_length, n_features)
-        Outputs; steps at or beyond each sequence's length are padding.
-    lengths : ndarray of shape (n_sequences,)
-        Real length of each output sequence.
-    layout : {"tabular", "padded", "list"}
-        The layout of the user's input.
-
-    Returns
-    -------
-    list of ndarray, or ndarray
-        ``"list"``: a list of (length_i, n_features) arrays. ``"padded"``: the
-        3-D array with NaN at padded steps. ``"tabular"``: 2-D
-        (n_sequences, max_length), NaN at padded steps.
-    """
-    if layout == "list":
-        return [np.array(v[:n]) for v, n in zip(values, lengths)]
-    out = np.array(values)
-    out[np.arange(out.shape[1])[None, :] >= np.asarray(lengths)[:, None]] = np.nan
-    return out[:, :, 0] if layout == "tabular" else out
-
-
 class SequenceOutput:
     """Sequence-shaped outputs, written chunk by chunk in the user's layout.
 
@@ -324,11 +298,16 @@ class SequenceOutput:
         values = values.astype(np.float64)
         if self.offset is not None:
             values += self.offset
-        for row, (i, n) in enumerate(zip(index, self.lengths[index])):
-            if self.layout == "list":
+        lengths = self.lengths[index]
+        if self.layout == "list":
+            # A copy each, so that no output keeps the whole chunk alive.
+            for row, (i, n) in enumerate(zip(index, lengths)):
                 self._out[i] = values[row, :n].copy()
-            else:
-                self._out[i, :n] = values[row, :n]
+            return
+        width = min(values.shape[1], self._out.shape[1])
+        values = values[:, :width]
+        values[np.arange(width)[None, :] >= lengths[:, None]] = np.nan
+        self._out[index, :width] = values
 
     def result(self):
         """The outputs: a list, a 3-D array, or 2-D for tabular input."""
