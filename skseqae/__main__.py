@@ -25,6 +25,7 @@ def main(argv=None):
     From a shell::
 
         skseqae demo                       # BasicMotions, well under a minute
+        skseqae demo anomaly               # anomalies in a long series
         skseqae demo --dataset gunpoint --out pictures/
         skseqae demo --data my_sequences.csv --epochs 200
     """
@@ -53,7 +54,7 @@ def main(argv=None):
 def _parser():
     from ._demo import DemoSettings
     from ._demo_data import DATA_FORMATS
-    from .datasets import list_datasets
+    from .datasets import list_datasets, list_series
 
     defaults = DemoSettings()
     parser = argparse.ArgumentParser(
@@ -72,6 +73,15 @@ def _parser():
         epilog=DATA_FORMATS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    demo.add_argument(
+        "task",
+        nargs="?",
+        choices=["classify", "anomaly"],
+        default=defaults.task,
+        help="classify: the above (default). anomaly: fit WindowAnomalyDetector "
+        "on the normal part of a bundled long series (--series), score the "
+        "rest, print ROC AUC and the events found, and save anomalies.png",
+    )
     source = demo.add_mutually_exclusive_group()
     source.add_argument(
         "--dataset",
@@ -84,6 +94,15 @@ def _parser():
     )
     source.add_argument(
         "--data", metavar="FILE", help="your own .npz, .csv or .npy file (see below)"
+    )
+    demo.add_argument(
+        "--series",
+        default=defaults.series,
+        type=str.lower,
+        choices=list_series(),
+        metavar="NAME",
+        help=f"anomaly task: bundled long series, {', '.join(list_series())} "
+        f"(default: {defaults.series})",
     )
     _add_model_options(demo, defaults)
     demo.add_argument(
@@ -115,15 +134,15 @@ def _add_model_options(demo, defaults):
         "--epochs",
         type=_positive_int,
         default=defaults.epochs,
-        help=f"most training epochs; training stops early when the held-out "
-        f"loss stops improving (default: {defaults.epochs})",
+        help="most training epochs; training stops early when the held-out "
+        "loss stops improving (default: the estimator's, 100; anomaly: 50)",
     )
     demo.add_argument(
         "--units",
         type=_positive_int,
         default=defaults.units,
-        help=f"LSTM size; the features are its last state, mean and max over "
-        f"time: 3 x units (default: {defaults.units})",
+        help="LSTM size; the features are its last state, mean and max over "
+        "time: 3 x units (default: the estimator's, 64; anomaly: 32)",
     )
     demo.add_argument(
         "--learning-rate",

@@ -13,6 +13,8 @@ from ._windows import AGGREGATIONS, sliding_windows, windows_to_steps
 
 #: Bounds of the window that ``window="auto"`` picks (see ``_auto_window``).
 MIN_WINDOW, MAX_WINDOW, FALLBACK_WINDOW = 8, 100, 32
+#: Parameters of the default autoencoder: small and few epochs, for speed.
+DEFAULT_AUTOENCODER = {"units": 32, "epochs": 50}
 
 
 class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
@@ -241,9 +243,8 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
             return clone(self.autoencoder)
         from ._autoencoder import LSTMAutoencoderTransformer
 
-        return LSTMAutoencoderTransformer(
-            units=32, epochs=50, random_state=int(rng.randint(2**31 - 1))
-        )
+        seed = int(rng.randint(2**31 - 1))
+        return LSTMAutoencoderTransformer(**DEFAULT_AUTOENCODER, random_state=seed)
 
     def _calibrate(self, inputs, series):
         """Scales of the two terms, then the threshold from training scores."""

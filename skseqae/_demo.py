@@ -18,11 +18,13 @@ class DemoSettings:
     """What ``skseqae demo`` was asked to do (its command-line options)."""
 
     # The library's defaults: the demo shows what a user gets without tuning.
+    task: str = "classify"  # or "anomaly" (``_demo_anomaly``)
     dataset: str = "gunpoint"
+    series: str = "kddtsad135_internalbleeding16"  # for the anomaly task
     data: str = None
     estimator: str = "autoencoder"
-    epochs: int = 100
-    units: int = 64
+    epochs: int = None  # None: the estimator's default
+    units: int = None
     learning_rate: float = 1e-3
     n_future: int = None
     random_state: int = 0
@@ -41,6 +43,10 @@ PICTURES = {
 def run_demo(settings, stream=None):
     """Fit, compare with the raw baseline, draw; return the accuracies."""
     stream = sys.stdout if stream is None else stream
+    if settings.task == "anomaly":
+        from ._demo_anomaly import run_anomaly_demo
+
+        return run_anomaly_demo(settings, _output_folder(settings.out), stream)
     X_train, y_train, X_test, y_test, description = load_demo_data(
         settings.dataset, settings.data, settings.random_state
     )
@@ -81,12 +87,11 @@ def run_demo(settings, stream=None):
 
 
 def _pipeline(settings, X_train, progress):
+    sizes = {"units": settings.units, "epochs": settings.epochs}
     common = dict(
-        units=settings.units,
-        epochs=settings.epochs,
+        {k: v for k, v in sizes.items() if v is not None},  # else the defaults
         learning_rate=settings.learning_rate,
         random_state=settings.random_state,
-        callbacks=[_progress_bar(settings.epochs)] if progress else None,
     )
     if settings.estimator == "composite":
         from . import CompositeLSTMAutoencoder
@@ -99,6 +104,8 @@ def _pipeline(settings, X_train, progress):
         from . import LSTMAutoencoderTransformer
 
         ae = LSTMAutoencoderTransformer(**common)
+    if progress:
+        ae.set_params(callbacks=[_progress_bar(ae.epochs)])
     return Pipeline([("ae", ae), ("clf", _classifier())])
 
 

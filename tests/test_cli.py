@@ -135,3 +135,14 @@ def test_help_documents_the_data_formats():
     )
     assert "label in the last column" in result.stdout
     assert "X_train, y_train, X_test, y_test" in result.stdout
+
+
+def test_demo_anomaly_scores_a_long_series_and_draws_it(tmp_path, capsys):
+    status = main(["demo", "anomaly", *FAST, "--out", tmp_path])
+    assert status == 0
+    text = capsys.readouterr().out
+    auc = _accuracies(text)["ROC AUC per step, WindowAnomalyDetector"]
+    assert 0 <= auc <= 1
+    assert "window_=100" in text  # the period of the training part, clipped
+    assert "Labelled anomalies (start, end): [(4187, 4199)]" in text
+    assert (tmp_path / "anomalies.png").read_bytes()[:4] == b"\x89PNG"
