@@ -30,13 +30,32 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         at the last step (the seed tutorial's encoder: ``units`` features);
         ``"mean"`` and ``"max"`` pool over time (``units`` features each);
         ``"mean_max"`` joins both, ``"last_mean_max"`` all three
-        (``3 * units`` features). The default was chosen by measurement:
+        (``3 * units`` features, twice that with ``bidirectional``). The
+        default was chosen by measurement:
         with the other defaults and a logistic regression on the features,
         5-fold cross-validated accuracy on the training splits (2 seeds) was
         GunPoint 0.70-0.80 with "last", 0.96-1.00 with "mean_max", 0.98
         with "last_mean_max"; BasicMotions 0.78, 1.00, 1.00; ItalyPowerDemand
         0.955, 0.93-0.96, 0.94-0.96; JapaneseVowels 0.95-0.96 for all three
         (README, "Accuracy").
+    bidirectional : bool, default=True
+        Also read each sequence backwards, from its last real step to its
+        first, with a second LSTM per encoder layer; the code then joins
+        both directions' summaries (twice the features, about 1.5x the
+        training time). Chosen by 3-fold cross-validation on the training
+        splits with a logistic regression on the features (one seed,
+        ``max_steps=128``): ArrowHead 0.639 both ways, OSULeaf 0.670
+        against 0.585 forward only, ACSF1 0.398 against 0.379, GunPoint
+        0.961 against 0.940, JapaneseVowels 0.985 against 0.967.
+    max_steps : int or None, default=128
+        Longest sequence the LSTMs read in training: when the longest
+        training sequence (``n_timesteps_``) is longer, every sequence is
+        averaged over windows of ``ceil(n_timesteps_ / max_steps)`` steps
+        before the encoder (the same windows in every later call), and
+        the reconstruction, made at that coarser resolution, is repeated
+        back to each input's own length and layout. ACSF1's 1,460 steps
+        become 122: training runs about 12 times fewer steps. None reads
+        every step.
     activation : str, default="tanh"
         Activation of every LSTM. ``"tanh"`` (Keras' default) is bounded,
         trains stably without tuning, and runs TensorFlow's fused LSTM
@@ -131,8 +150,8 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     >>> from skseqae import LSTMAutoencoderTransformer
     >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
     >>> ae = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0)
-    >>> ae.fit(X).transform(X).shape  # last, mean and max of 4 units
-    (8, 12)
+    >>> ae.fit(X).transform(X).shape  # last, mean, max of 4 units, 2 directions
+    (8, 24)
     """
 
     def __init__(
@@ -140,8 +159,8 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         *,
         units=64,
         encoding="last_mean_max",
-        bidirectional=False,
-        max_steps=None,
+        bidirectional=True,
+        max_steps=128,
         activation="tanh",
         epochs=100,
         batch_size=32,

@@ -43,7 +43,8 @@ def test_seed_tutorial_reconstruction():
 
 
 def test_shapes_of_every_output(fitted, X3d):
-    assert fitted.transform(X3d).shape == (40, 12)  # last, mean, max of 4 units
+    # last, mean, max of 4 units, forward and backward
+    assert fitted.transform(X3d).shape == (40, 24)
     assert fitted.transform(X3d).dtype == np.float64
     assert fitted.predict(X3d).shape == X3d.shape
     assert fitted.reconstruct(X3d).shape == X3d.shape
@@ -68,7 +69,7 @@ def test_dataframe_input_and_pandas_output(X2d):
     df = pd.DataFrame(X2d, columns=[f"t{i}" for i in range(10)])
     ae = LSTMAutoencoderTransformer(**TINY).set_output(transform="pandas").fit(df)
     out = ae.transform(df)
-    assert list(out.columns) == [f"lstmautoencodertransformer{i}" for i in range(12)]
+    assert list(out.columns) == [f"lstmautoencodertransformer{i}" for i in range(24)]
     assert list(ae.feature_names_in_) == list(df.columns)
 
 
@@ -161,6 +162,8 @@ def test_optimizer_instance_is_copied_not_modified(X3d):
         dict(optimizer="sgd"),
         dict(scale=False),
         dict(shuffle=False),
+        dict(bidirectional=False),
+        dict(max_steps=5),
     ],
 )
 def test_parameter_variants_train(params, X3d):
@@ -169,7 +172,8 @@ def test_parameter_variants_train(params, X3d):
     assert np.isfinite(out).all()
     width = params.get("units", (4,))[-1]
     n_parts = len(params.get("encoding", "last_mean_max").split("_"))
-    assert out.shape == (40, n_parts * width)
+    directions = 2 if params.get("bidirectional", True) else 1
+    assert out.shape == (40, n_parts * width * directions)
 
 
 @pytest.mark.parametrize(
@@ -323,3 +327,18 @@ def test_scikeras_classifier_downstream(X3d):
     clf = scikeras.KerasClassifier(model=build, epochs=2, verbose=0, random_state=0)
     pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), clf).fit(X3d, y)
     assert set(pipe.predict(X3d)) <= {0, 1}
+
+
+def test_max_steps_pools_long_sequences_but_keeps_each_layout(ragged):
+    # 14 steps at most with max_steps=4: windows of 4 steps.
+    ae = LSTMAutoencoderTransformer(**{**TINY, "max_steps": 4}).fit(ragged)
+    out = ae.reconstruct(ragged)
+    assert [o.shape for o in out] == [s.shape for s in ragged]
+    # Made at the coarse resolution: constant within each window.
+    np.testing.assert_array_equal(out[0][:4], np.repeat(out[0][:1], 4, axis=0))
+    padded = np.full((len(ragged), 20, 2), np.nan, np.float32)
+    for i, s in enumerate(ragged):
+        padded[i, : len(s)] = s
+    np.testing.assert_allclose(ae.transform(padded), ae.transform(ragged), atol=1e-5)
+    assert np.isnan(ae.reconstruct(padded)[0, len(ragged[0]) :]).all()
+    assert ae.inverse_transform(ae.transform(ragged)).shape == (30, ae.n_timesteps_, 2)

@@ -33,7 +33,7 @@ def test_forecast_beats_repeating_the_last_value():
 def test_output_shapes_follow_the_input_layout(fitted, X3d, X2d):
     assert fitted.predict(X3d).shape == (40, 3, 2)
     assert fitted.reconstruct(X3d).shape == X3d.shape
-    assert fitted.transform(X3d).shape == (40, 12)  # last, mean and max
+    assert fitted.transform(X3d).shape == (40, 24)  # last, mean, max; 2 directions
     model = CompositeLSTMAutoencoder(n_future=2, **TINY).fit(X2d)
     assert model.predict(X2d).shape == (40, 2)
     assert model.reconstruct(X2d).shape == X2d.shape
@@ -186,3 +186,9 @@ def test_grid_search_scores_explicit_futures_through_metadata_routing():
         best = search.best_estimator_
         assert search.score(X, future=F) == pytest.approx(best.score(X, future=F))
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_max_steps_pools_the_context_not_the_future(X3d):
+    model = CompositeLSTMAutoencoder(n_future=3, max_steps=4, **TINY).fit(X3d)
+    assert model.predict(X3d).shape == (40, 3, 2)
+    assert model.reconstruct(X3d).shape == X3d.shape

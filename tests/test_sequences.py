@@ -71,8 +71,8 @@ def test_outputs_come_back_in_the_users_layout(fitted_ragged, ragged):
 def test_new_data_may_be_longer_or_shorter(fitted_ragged):
     longer = sine_batch(3, 40, n_features=2)
     shorter = [s[:2] for s in longer]
-    assert fitted_ragged.transform(longer).shape == (3, 12)
-    assert fitted_ragged.transform(shorter).shape == (3, 12)
+    assert fitted_ragged.transform(longer).shape == (3, 24)
+    assert fitted_ragged.transform(shorter).shape == (3, 24)
     assert fitted_ragged.predict(longer).shape == (3, 40, 2)
 
 
