@@ -206,6 +206,20 @@ def run_dataset(name, params, anomaly_seeds):
     return row
 
 
+def progress_line(row, elapsed):
+    """One data set's results, printed as soon as they are measured."""
+    parts = [f"{k} {v:.4f}" for k, v in row["baselines"].items()]
+    if row["minirocket"] is not None:
+        parts.append(f"MiniRocket {row['minirocket'][0]:.4f}")
+    parts.append(f"untrained {fmt(row['untrained'], 4)}")
+    parts.append(f"defaults {fmt(row['default'], 4)} ({row['default_s']:.0f} s)")
+    if "anomaly" in row:
+        parts.append(
+            f"anomaly AUC PCA {row['anomaly'][1]:.3f} ours {fmt(row['anomaly'][2])}"
+        )
+    return f"  {row['name']} after {elapsed:.0f} s: " + ", ".join(parts)
+
+
 def print_scores(rows, regression):
     kind = "test RMSE (lower is better)" if regression else "test accuracy"
     base_names = list(rows[0]["baselines"])
@@ -310,7 +324,7 @@ def main(argv=None):
     rows = []
     for name in args.datasets.split(","):
         rows.append(run_dataset(name, params, anomaly_seeds))
-        print(f"  {name} done after {time.perf_counter() - start:.0f} s", flush=True)
+        print(progress_line(rows[-1], time.perf_counter() - start), flush=True)
     classification = [r for r in rows if not r["regression"]]
     regression = [r for r in rows if r["regression"]]
     for group, is_reg in ((classification, False), (regression, True)):
