@@ -10,17 +10,23 @@ tf2onnx do not handle, while ONNX has its own ``LSTM`` operator with a
 The exported graph follows ``transform`` step by step:
 
 1. ``SequenceInput``: a time step is padding when all its features are NaN;
-   each sequence's length is the count of its other steps. Values are
-   standardized, then NaN is replaced by zero.
-2. Each encoder LSTM is one ONNX ``LSTM`` node (gates reordered from Keras'
-   i, f, c, o to ONNX's i, o, f, c) reading each sequence's own length.
-3. ``Readout``: the hidden state at the last real step (the LSTM's ``Y_h``
+   each sequence's length is the count of its other steps. The training
+   mean is subtracted in float64, the result divided by the scale in
+   float32, and NaN replaced by zero.
+2. ``TimePool`` (long sequences, ``pool > 1``): window means over real steps
+   by ``Pad``, ``Reshape`` and masked ``ReduceSum``.
+3. Each encoder LSTM is one ONNX ``LSTM`` node (gates reordered from Keras'
+   i, f, c, o to ONNX's i, o, f, c) reading each sequence's own length; a
+   backward LSTM reads its input through ``ReverseSequence`` within each
+   length, as ``ReverseEach`` does.
+4. ``Readout``: the hidden state at the last real step (the LSTM's ``Y_h``
    output), and the mean and max over the real steps (masked reductions).
 
 With ``score_samples=True`` the decoders are exported too (a ``Expand`` for
 ``RepeatToLength``/``RepeatVector``, the mirrored LSTMs, a ``MatMul`` + ``Add``
-per step for the Dense layer, and the unscaling), and the graph also returns
-``score_samples``. A scikit-learn Pipeline's remaining steps are converted
+for each Dense layer, ``RepeatSteps`` to undo the pooling, and the unscaling),
+and the graph also returns ``score_samples``. ``GaussianNoise`` acts only in
+training and is left out. A scikit-learn Pipeline's remaining steps are converted
 with skl2onnx and joined onto the ``features`` output.
 """
 
@@ -58,6 +64,11 @@ _KNOWN_SPEC_FIELDS = {
     "reverse",
     "conditional",
     "encoding",
+    "pool",
+    "bidirectional",
+    "all_layers",
+    "projection",
+    "noise",
 }
 
 # input_dtype -> onnx.TensorProto's name of the type.
@@ -130,6 +141,13 @@ def to_onnx(
     --------
     LSTMAutoencoderTransformer.transform : What the ``features`` output equals.
     LSTMAutoencoderTransformer.score_samples : What ``score_samples`` equals.
+
+    Notes
+    -----
+    Every architecture the estimators build exports (every ``encoding``,
+    stacked ``units``, bidirectional encoders, pooled long sequences,
+    reversed reconstruction) except the conditional decoder, and the
+    activations tanh, relu, sigmoid, elu, softsign and linear.
 
     Examples
     --------
@@ -236,7 +254,20 @@ def _checked_spec(autoencoder):
 def _expected_layers(spec):
     """Names of the layers of ``model_`` for ``spec``, by what they are."""
     names = {"sequences", "standardize", "readout", "repeat"}
-    names |= {f"encoder_lstm_{i}" for i in range(len(spec.units))}
+    n_layers = len(spec.units)
+    names |= {f"encoder_lstm_{i}" for i in range(n_layers)}
+    if _option(spec, "bidirectional"):
+        for kind in ("backward_lstm", "reverse"):
+            names |= {f"encoder_{kind}_{i}" for i in range(n_layers)}
+        # What the next layer reads; the last layer's is not in the model.
+        for kind in ("unreverse", "states"):
+            names |= {f"encoder_{kind}_{i}" for i in range(n_layers - 1)}
+    directions = 2 if _option(spec, "bidirectional") else 1
+    if directions * (n_layers if _option(spec, "all_layers") else 1) > 1:
+        names.add("encoder_read")
+    if _option(spec, "pool") > 1:
+        names |= {"pool", "unpool"}
+    names |= {name for name in ("projection", "noise") if _option(spec, name)}
     decoders = ("reconstruction", "future") if spec.n_future else ("reconstruction",)
     for decoder in decoders:
         names |= {f"{decoder}_lstm_{i}" for i in range(len(spec.units))}
@@ -246,6 +277,20 @@ def _expected_layers(spec):
     if spec.reverse:
         names.add("unreverse")
     return names
+
+
+def _option(spec, name):
+    """A NetworkSpec option, or its default where this version has no such field."""
+    return getattr(spec, name, _OPTION_DEFAULTS[name])
+
+
+_OPTION_DEFAULTS = {
+    "pool": 1,
+    "bidirectional": False,
+    "all_layers": False,
+    "projection": 0,
+    "noise": 0.0,
+}
 
 
 def _layers(autoencoder, spec):
@@ -267,7 +312,7 @@ def _layers(autoencoder, spec):
     for name in layers:
         if "_lstm_" in name:
             kinds[name] = keras.layers.LSTM
-        elif name.endswith("_output"):
+        elif name.endswith("_output") or name == "projection":
             kinds[name] = keras.layers.Dense
         elif name.endswith("_unstandardize"):
             kinds[name] = Unstandardize
@@ -348,12 +393,11 @@ def _autoencoder_model(autoencoder, opset, score_samples, input_dtype):
     layers = _layers(autoencoder, spec)
     g = _Graph(opset)
     inputs = _standardize(g, autoencoder, layers["standardize"], "sequences")
-    states, last = _lstm_stack(g, layers, "encoder", inputs.values, inputs.lengths)
-    code = _readout(g, spec.encoding, states, last, inputs.lengths)
-    g.nodes.append(helper.make_node("Identity", [code], ["features"]))
+    encoded = _encode(g, spec, layers, inputs, inputs.lengths)
+    g.nodes.append(helper.make_node("Identity", [encoded.code], ["features"]))
     outputs = [_output("features", TensorProto.FLOAT, ["n", spec.code_size])]
     if score_samples:
-        scores = _scores(g, autoencoder, spec, layers, inputs, states, code)
+        scores = _scores(g, autoencoder, spec, layers, inputs, encoded)
         g.nodes.append(helper.make_node("Identity", [scores], ["score_samples"]))
         outputs.append(_output("score_samples", TensorProto.DOUBLE, ["n"]))
     input_type = getattr(TensorProto, _INPUT_TYPES[input_dtype])
@@ -403,6 +447,88 @@ def _standardize(g, autoencoder, layer, x):
     return _Inputs(
         raw=raw, values=values, offset=offset, lengths=lengths, n_steps=n_steps
     )
+
+
+@dataclasses.dataclass
+class _Encoded:
+    """The code and the (pooled) steps the encoder read."""
+
+    code: str  # (n, code_size) float32
+    n_steps: str  # (1,) int64: time steps after pooling
+    lengths: str  # (n,) int32: each sequence's length after pooling
+
+
+def _encode(g, spec, layers, inputs, lengths):
+    """The encoder of ``_models._encode`` for sequences of ``lengths`` steps.
+
+    A backward LSTM reads each sequence reversed within its length; the
+    readout takes its states in that order, the next layer turned back.
+    The ``noise`` layer acts in training only.
+    """
+    from onnx import TensorProto
+
+    x, n_steps = inputs.values, inputs.n_steps
+    pool = _option(spec, "pool")
+    if pool > 1:
+        x, n_steps, lengths = _time_pool(g, x, n_steps, lengths, pool)
+    lengths64 = g.op("Cast", lengths, to=TensorProto.INT64)
+    states, lasts = [], []
+    for i in range(len(spec.units)):
+        read = [_lstm(g, layers[f"encoder_lstm_{i}"], x, lengths)]
+        if _option(spec, "bidirectional"):
+            backward = layers[f"encoder_backward_lstm_{i}"]
+            read.append(_lstm(g, backward, _reverse(g, x, lengths64), lengths))
+            unflipped = _reverse(g, read[1][0], lengths64)
+            x = g.op("Concat", read[0][0], unflipped, axis=2)
+        else:
+            x = read[0][0]
+        if _option(spec, "all_layers") or i == len(spec.units) - 1:
+            states += [s for s, _ in read]
+            lasts += [last for _, last in read]
+    states = states[0] if len(states) == 1 else g.op("Concat", *states, axis=2)
+    lasts = lasts[0] if len(lasts) == 1 else g.op("Concat", *lasts, axis=1)
+    code = _readout(g, spec.encoding, states, lasts, lengths)
+    return _Encoded(code, n_steps, lengths)
+
+
+def _reverse(g, x, lengths64):
+    """``ReverseEach``: reverse each sequence's first ``lengths`` steps of (T, n, d)."""
+    return g.op("ReverseSequence", x, lengths64, batch_axis=1, time_axis=0)
+
+
+def _time_pool(g, x, n_steps, lengths, pool):
+    """``TimePool``: means of (T, n, F) ``x`` over windows of ``pool`` real steps.
+
+    Returns the pooled steps, their number (ceil(T / pool)) and each
+    sequence's pooled length (ceil(lengths / pool)).
+    """
+    from onnx import TensorProto
+
+    f = g.const(np.array([pool], np.int64))
+    pooled_steps = g.op("Div", g.op("Add", n_steps, g.const(np.array([pool - 1]))), f)
+    padded_steps = g.op("Mul", pooled_steps, f)
+    extra = g.op("Sub", padded_steps, n_steps)
+    pads = g.op("Concat", g.const(np.zeros(3, np.int64)), extra, g.axes([0, 0]), axis=0)
+    x = g.op("Pad", x, pads)
+    real = g.op("Cast", _step_mask(g, padded_steps, lengths), to=TensorProto.FLOAT)
+
+    def window_sums(t):  # (T_pad, n, d) -> (T_pad / pool, n, d)
+        tail = g.op("Slice", g.op("Shape", t), g.axes([1]), g.axes([3]))
+        shape = g.op("Concat", g.const(np.array([-1, pool])), tail, axis=0)
+        return g.reduce("ReduceSum", g.op("Reshape", t, shape), [1])
+
+    counts = g.op("Max", window_sums(real), g.const(np.float32(1)))
+    means = g.op("Div", window_sums(g.op("Mul", x, real)), counts)
+    up = g.op("Add", lengths, g.const(np.int32(pool - 1)))
+    return means, pooled_steps, g.op("Div", up, g.const(np.int32(pool)))
+
+
+def _repeat_steps(g, x, pool, n_steps):
+    """``RepeatSteps``: each step of (T', n, F) ``x`` ``pool`` times, cut to T."""
+    tail = g.op("Slice", g.op("Shape", x), g.axes([1]), g.axes([3]))
+    x = g.op("Expand", g.unsqueeze(x, [1]), g.const(np.array([1, pool, 1, 1])))
+    x = g.op("Reshape", x, g.op("Concat", g.const(np.array([-1])), tail, axis=0))
+    return g.op("Slice", x, g.axes([0]), n_steps, g.axes([0]))
 
 
 def _weights(variable):
@@ -500,18 +626,6 @@ def _readout(g, encoding, states, last, lengths):
     return out[0] if len(out) == 1 else g.op("Concat", *out, axis=1)
 
 
-def _gather_last(g, states, lengths, units):
-    """(n, H): the (T, n, H) ``states`` at step ``lengths - 1`` of each sequence."""
-    from onnx import TensorProto
-
-    index = g.op(
-        "Cast", g.op("Sub", lengths, g.const(np.int32(1))), to=TensorProto.INT64
-    )
-    index = g.op("Reshape", index, g.const(np.array([1, -1, 1], np.int64)))
-    index = g.op("Expand", index, g.const(np.array([1, 1, units], np.int64)))
-    return g.squeeze(g.op("GatherElements", states, index, axis=0), [0])
-
-
 # ------------------------------------------------------------------ decoders
 
 
@@ -521,24 +635,30 @@ def _decoder(g, layers, prefix, code, n_steps, lengths, offset):
     The output is float64: the float32 network's output plus the float64
     ``offset``, as the estimators compute it.
     """
-    ones = g.const(np.array([1, 1], np.int64))
-    shape = g.op("Concat", n_steps, ones, axis=0)
-    x = g.op("Expand", g.unsqueeze(code, [0]), shape)
-    x, _ = _lstm_stack(g, layers, prefix, x, lengths)
-    dense = layers[f"{prefix}_output"]
-    if dense.activation.__name__ != "linear":
-        raise ValueError(
-            f"to_onnx: the output layer {dense.name!r} has activation "
-            f"{dense.activation.__name__!r}; the exporter writes a linear one."
-        )
-    x = g.op("MatMul", x, g.const(_weights(dense.kernel), f"{prefix}/kernel"))
-    if dense.use_bias:
-        x = g.op("Add", x, g.const(_weights(dense.bias), f"{prefix}/bias"))
     from onnx import TensorProto
 
-    unscale = layers[f"{prefix}_unstandardize"]
-    x = g.op("Mul", x, g.const(_weights(unscale.scale), "scale"))
+    if "projection" in layers:
+        code = _dense(g, layers["projection"], code)
+    shape = g.op("Concat", n_steps, g.const(np.array([1, 1], np.int64)), axis=0)
+    x = g.op("Expand", g.unsqueeze(code, [0]), shape)
+    x, _ = _lstm_stack(g, layers, prefix, x, lengths)
+    x = _dense(g, layers[f"{prefix}_output"], x)
+    scale = _weights(layers[f"{prefix}_unstandardize"].scale)
+    x = g.op("Mul", x, g.const(scale, "scale"))
     return g.op("Add", g.op("Cast", x, to=TensorProto.DOUBLE), offset)
+
+
+def _dense(g, layer, x):
+    """A linear Dense layer over the last axis."""
+    if layer.activation.__name__ != "linear":
+        raise ValueError(
+            f"to_onnx: the Dense layer {layer.name!r} has activation "
+            f"{layer.activation.__name__!r}; the exporter writes a linear one."
+        )
+    x = g.op("MatMul", x, g.const(_weights(layer.kernel), f"{layer.name}/kernel"))
+    if layer.use_bias:
+        x = g.op("Add", x, g.const(_weights(layer.bias), f"{layer.name}/bias"))
+    return x
 
 
 def _mse(g, predicted, target, mask, count):
@@ -553,42 +673,47 @@ def _mse(g, predicted, target, mask, count):
     return g.op("Div", total, count)
 
 
-def _scores(g, autoencoder, spec, layers, inputs, states, code):
+def _scores(g, autoencoder, spec, layers, inputs, encoded):
     """The graph of ``score_samples``: negative reconstruction error per sequence."""
     if not spec.n_future:
-        error = _reconstruction_error(g, spec, layers, inputs, code, inputs.lengths)
+        error = _reconstruction_error(g, spec, layers, inputs, encoded, inputs.lengths)
         return g.op("Neg", error)
     # As CompositeLSTMAutoencoder._score_errors: the encoder reads each
-    # sequence's context (all but its last n_future steps). The LSTMs are
-    # causal, so the context's states are the first steps of ``states``.
+    # sequence's context (all but its last n_future steps).
     context = g.op("Sub", inputs.lengths, g.const(np.int32(spec.n_future)))
     usable = g.op("Greater", context, g.const(np.int32(0)))
     context = g.op("Max", context, g.const(np.int32(1)))
-    last = _gather_last(g, states, context, spec.units[-1])
-    code = _readout(g, spec.encoding, states, last, context)
-    rec = _reconstruction_error(g, spec, layers, inputs, code, context)
-    fut = _future_error(g, spec, layers, inputs, code, context)
+    encoded = _encode(g, spec, layers, inputs, context)
+    rec = _reconstruction_error(g, spec, layers, inputs, encoded, context)
+    fut = _future_error(g, spec, layers, inputs, encoded.code, context)
     weight = float(autoencoder.future_weight)
     total = g.op("Add", rec, g.op("Mul", fut, g.const(np.float64(weight))))
     score = g.op("Div", total, g.const(np.float64(-(1.0 + weight))))
-    nan = g.const(np.float64(np.nan))
-    return g.op("Where", usable, score, nan)
+    return g.op("Where", usable, score, g.const(np.float64(np.nan)))
 
 
-def _reconstruction_error(g, spec, layers, inputs, code, lengths):
+def _reconstruction_error(g, spec, layers, inputs, encoded, lengths):
+    """Error of the reconstruction decoder on each sequence's ``lengths`` steps.
+
+    The decoder runs at the encoder's (pooled) steps, is turned back to
+    natural order if it reconstructs reversed, then unpooled.
+    """
     from onnx import TensorProto
 
     rec = _decoder(
-        g, layers, "reconstruction", code, inputs.n_steps, lengths, inputs.offset
+        g,
+        layers,
+        "reconstruction",
+        encoded.code,
+        encoded.n_steps,
+        encoded.lengths,
+        inputs.offset,
     )
     if spec.reverse:
-        rec = g.op(
-            "ReverseSequence",
-            rec,
-            g.op("Cast", lengths, to=TensorProto.INT64),
-            batch_axis=1,
-            time_axis=0,
-        )
+        lengths64 = g.op("Cast", encoded.lengths, to=TensorProto.INT64)
+        rec = _reverse(g, rec, lengths64)
+    if _option(spec, "pool") > 1:
+        rec = _repeat_steps(g, rec, _option(spec, "pool"), inputs.n_steps)
     mask = _step_mask(g, inputs.n_steps, lengths)
     count = g.op(
         "Mul",

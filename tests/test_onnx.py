@@ -24,7 +24,8 @@ ort = pytest.importorskip("onnxruntime", reason="running exports needs onnxrunti
 # measured differences are about 1e-7.
 RTOL, ATOL = 1e-5, 1e-6
 ENCODINGS = ["last", "mean", "max", "mean_max", "last_mean_max"]
-TINY = {"units": 4, "epochs": 1, "random_state": 0}
+TINY_FIT = {"epochs": 1, "random_state": 0}
+TINY = {"units": 4, **TINY_FIT}
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +85,27 @@ def test_every_encoding_matches_transform(Estimator, params, encoding, X3d, ragg
         (CompositeLSTMAutoencoder, {"activation": "elu", "future_weight": 0.5}),
         (LSTMAutoencoderTransformer, {"activation": "linear", "scale": False}),
         (LSTMAutoencoderTransformer, {"activation": "sigmoid"}),
+        # Long sequences are read pooled; forward-only encoders.
+        (LSTMAutoencoderTransformer, {"units": (4, 3), "max_steps": 4}),
+        (CompositeLSTMAutoencoder, {"max_steps": 3, "reverse_reconstruction": True}),
+        (CompositeLSTMAutoencoder, {"bidirectional": False, "n_future": 2}),
         (LSTMAutoencoderTransformer, {"activation": "softsign"}),
     ],
 )
 def test_stacked_units_and_options_match(Estimator, params, X3d, ragged):
     estimator = Estimator(**{**TINY, **params}).fit(ragged)
+    _check_same(estimator, _inputs(X3d, ragged))
+
+
+def test_every_encoder_option_matches(X3d, ragged):
+    # NetworkSpec options the estimators do not expose as parameters.
+    class Options(CompositeLSTMAutoencoder):
+        def _encoder_options(self, n_timesteps):
+            extra = {"all_layers": True, "projection": 3, "noise": 0.1}
+            return {**super()._encoder_options(n_timesteps), **extra}
+
+    estimator = Options(units=(4, 3), max_steps=5, **TINY_FIT).fit(ragged)
+    assert estimator._spec.pool > 1 and estimator._spec.all_layers
     _check_same(estimator, _inputs(X3d, ragged))
 
 
