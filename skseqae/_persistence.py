@@ -114,6 +114,8 @@ def _attach(estimator, networks, spec):
 def _spec_from_dict(values, where):
     from ._models import NetworkSpec
 
+    if not isinstance(values, dict):
+        raise ValueError(f"{where}: the stored network description is damaged.")
     # JSON and some pickle-like formats turn tuples into lists; the spec is
     # hashable (it keys the compiled-code cache), so back to tuples.
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
@@ -224,10 +226,6 @@ def save(estimator, path):
 
 def _describe(estimator):
     """The manifest (JSON-ready) and the arrays of ``estimator``."""
-    import skseqae
-
-    from ._backend import keras, tf
-
     name = type(estimator).__name__
     arrays = {}
     params, omitted = _encode_params(estimator, arrays)
@@ -243,21 +241,14 @@ def _describe(estimator):
             warnings.warn(
                 f"{name}.save left out the fitted attribute {key!r}: {exc}.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,  # the caller of est.save
             )
     seeds = _layer_values(estimator.model_, _other_variables)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "estimator": name,
-        "versions": {
-            "skseqae": skseqae.__version__,
-            "keras": keras.__version__,
-            "tensorflow": tf.__version__,
-            "numpy": np.__version__,
-            "scikit-learn": _sklearn_version(),
-            "python": platform.python_version(),
-        },
+        "versions": _versions(),
         "params": params,
         "attributes": attributes,
         "network": {
@@ -269,10 +260,21 @@ def _describe(estimator):
     return manifest, arrays
 
 
-def _sklearn_version():
+def _versions():
     import sklearn
 
-    return sklearn.__version__
+    import skseqae
+
+    from ._backend import keras, tf
+
+    return {
+        "skseqae": skseqae.__version__,
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def _encode_params(estimator, arrays):
@@ -291,7 +293,7 @@ def _encode_params(estimator, arrays):
             "skseqae.load gives them their default values; set them again "
             "after loading if you refit.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,  # the caller of est.save
         )
     return params, omitted
 
@@ -363,6 +365,7 @@ def load(path):
     >>> bool((loaded.transform(X) == ae.transform(X)).all())
     True
     """
+    # Every step reads and checks; the estimator is returned only at the end.
     path = os.fspath(path)
     with open(path, "rb") as f:  # OSError for a missing or unreadable file
         data = f.read()
@@ -371,34 +374,31 @@ def load(path):
     arrays = _read_arrays(path, archive)
     cls = _estimator_class(path, manifest)
     estimator = _with_params(path, cls, manifest, arrays)
-    try:
-        attributes = {k: _decode(v, arrays) for k, v in manifest["attributes"].items()}
-        network = manifest["network"]
-        spec = _spec_from_dict(_decode(network["spec"], arrays), path)
-        seeds = _decode(network["seed_states"], arrays)
-        n_timesteps = network["n_timesteps"]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise _corrupted(path, f"its description is incomplete ({exc!r})") from exc
-    networks = _build(spec, n_timesteps)
-    stored = _read_keras_model(path, archive)
-    source = f"{path!r}"
-    _assign(
-        networks.model,
-        _layer_values(stored, _weights),
-        _weights,
-        source,
-        what="the weights of its Keras model",
-    )
-    _assign(
-        networks.model,
-        seeds,
-        _other_variables,
-        source,
-        what="its random generator states",
-    )
+    attributes, network = _fitted_state(path, manifest, arrays)
+    spec = _spec_from_dict(network["spec"], repr(path))
+    networks = _build(spec, network["n_timesteps"])
+    stored = _layer_values(_read_keras_model(path, archive), _weights)
+    what = "the weights of its Keras model"
+    _assign(networks.model, stored, _weights, repr(path), what=what)
+    what = "its random generator states"
+    _assign(networks.model, network["seeds"], _other_variables, repr(path), what=what)
     vars(estimator).update(attributes)
     _attach(estimator, networks, spec)
     return estimator
+
+
+def _fitted_state(path, manifest, arrays):
+    """The fitted attributes, and the network's spec, length and seed states."""
+    try:
+        attributes = {k: _decode(v, arrays) for k, v in manifest["attributes"].items()}
+        network = manifest["network"]
+        return attributes, {
+            "spec": _decode(network["spec"], arrays),
+            "n_timesteps": int(network["n_timesteps"]),
+            "seeds": _decode(network["seed_states"], arrays),
+        }
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise _corrupted(path, f"its description is incomplete ({exc!r})") from exc
 
 
 def _not_a_model(path, why):
@@ -583,6 +583,7 @@ def _keras_config(value):
 
 
 def _decode(value, arrays, *, path=None):
+    """Invert :func:`_encode`; Keras objects only where ``path`` is given."""
     if isinstance(value, list):
         return [_decode(v, arrays, path=path) for v in value]
     if not isinstance(value, dict):
@@ -599,7 +600,7 @@ def _decode(value, arrays, *, path=None):
         if dtype.kind not in "biuf":
             raise TypeError(f"unexpected scalar type {dtype}")
         return dtype.type(value["value"])
-    if "__keras__" in value:
+    if "__keras__" in value and path is not None:
         return _keras_object(value["__keras__"], path)
     raise TypeError(f"unexpected JSON object with keys {sorted(value)}")
 

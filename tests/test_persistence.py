@@ -438,6 +438,19 @@ def test_corrupted_file_is_refused(saved, tmp_path):
         skseqae.load(path)
 
 
+@pytest.mark.parametrize(
+    "edit", [lambda m: "{not json", lambda m: json.dumps({**m, "network": None})]
+)
+def test_damaged_description_is_refused(saved, tmp_path, edit):
+    # A file whose checksums are fine but whose manifest was edited.
+    with zipfile.ZipFile(saved) as archive:
+        manifest = json.loads(archive.read("skseqae.json"))
+    path = tmp_path / "edited"
+    _rewrite(saved, path, {"skseqae.json": edit(manifest)})
+    with pytest.raises(ValueError, match="truncated or corrupted"):
+        skseqae.load(path)
+
+
 def test_newer_format_version_asks_for_an_upgrade(saved, tmp_path):
     with zipfile.ZipFile(saved) as archive:
         manifest = json.loads(archive.read("skseqae.json"))
