@@ -216,9 +216,8 @@ def plot_anomalies(detector, X, y=None, *, start=0, ax=None, path=None):
     score_ax.set_ylabel("anomaly score")
     score_ax.set_xlabel("time step")
     series_ax.set_ylabel("series")
-    series_ax.set_title(
-        f"{len(events)} events found (window {detector.window_})", fontsize=9
-    )
+    found = f"{len(events)} event{'' if len(events) == 1 else 's'} found"
+    series_ax.set_title(f"{found} (window {detector.window_})", fontsize=9)
     series_ax.legend(fontsize=7, loc="upper right")
     score_ax.legend(fontsize=7, loc="upper right")
     return _finish(series_ax.figure, path)
