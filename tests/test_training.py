@@ -1,10 +1,19 @@
-"""Batching, chunked inference and the compiled-code cache."""
+"""Batching, chunked inference, and the training core: shared traced steps,
+Keras callbacks, fits in threads, partial_fit and warm_start."""
+
+import csv
+import threading
 
 import numpy as np
+import pytest
 
-from skseqae import LSTMAutoencoderTransformer
+from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
+from skseqae._backend import keras, tf
+from skseqae._compiled import architecture, make_optimizer
 from skseqae._inference import _chunks, run_chunked
 from skseqae._training import batches
+
+from .conftest import sine_batch
 
 
 def test_batches_cover_every_sequence_once_grouped_by_length():
@@ -50,17 +59,6 @@ def test_chunked_inference_equals_one_chunk(ragged):
 
 
 # ------------------------------------------------- training core (issue #11, #13)
-
-import csv  # noqa: E402
-import threading  # noqa: E402
-
-import pytest  # noqa: E402
-
-from skseqae import CompositeLSTMAutoencoder  # noqa: E402
-from skseqae._backend import keras, tf  # noqa: E402
-from skseqae._compiled import architecture, make_optimizer  # noqa: E402
-
-from .conftest import sine_batch  # noqa: E402
 
 X_SMALL = sine_batch(24, 10, n_features=2)
 
