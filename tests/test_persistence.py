@@ -480,6 +480,19 @@ def test_keras_model_with_other_weights_is_refused(
         skseqae.load(path)
 
 
+def test_keras_model_with_python_code_is_refused(saved, tmp_path):
+    # A Lambda layer carries Python bytecode: safe mode must refuse to run it.
+    from skseqae._backend import keras
+
+    sequences = keras.Input((None, 2))
+    doubled = keras.layers.Lambda(lambda x: x * 2.0)(sequences)
+    keras.Model(sequences, doubled).save(tmp_path / "code.keras")
+    path = tmp_path / "with-code"
+    _rewrite(saved, path, {"model.keras": (tmp_path / "code.keras").read_bytes()})
+    with pytest.raises(ValueError, match="cannot be loaded in safe mode.*Lambda"):
+        skseqae.load(path)
+
+
 def test_loading_a_valid_file_warns_nothing(saved):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
