@@ -57,14 +57,6 @@ class NetworkSpec:
         Whether each encoder layer also runs a second LSTM from each
         sequence's last real step back to its first; the code then holds
         both directions' summaries.
-    all_layers : bool
-        Whether the code summarises every encoder layer, not only the last.
-    projection : int
-        0, or the size of a linear layer between the code and the decoders
-        (which then read ``projection`` numbers per step, not ``code_size``).
-    noise : float
-        Standard deviation of Gaussian noise added to the encoder's
-        standardized input while training (a denoising autoencoder).
     """
 
     n_features: int
@@ -77,15 +69,11 @@ class NetworkSpec:
     encoding: str = "last"
     pool: int = 1
     bidirectional: bool = False
-    all_layers: bool = False
-    projection: int = 0
-    noise: float = 0.0
 
     @property
     def code_size(self):
-        units = sum(self.units) if self.all_layers else self.units[-1]
         directions = 2 if self.bidirectional else 1
-        return units * directions * len(self.encoding.split("_"))
+        return self.units[-1] * directions * len(self.encoding.split("_"))
 
     @property
     def output_names(self):
@@ -134,11 +122,9 @@ def build_networks(spec, seed, n_timesteps):
     if spec.pool > 1:
         steps, step_lengths = TimePool(spec.pool, name="pool")(values, lengths)
     code = _encode(spec, seeds, steps, step_lengths)
-    projection = _projection(spec, seeds)
 
     rec_layers = _decoder_layers(spec, "reconstruction", seeds)
-    repeated = RepeatToLength(name="repeat")(_apply([projection], code), steps)
-    rec = _apply(rec_layers, repeated)
+    rec = _apply(rec_layers, RepeatToLength(name="repeat")(code, steps))
     if spec.reverse:
         rec = ReverseEach(name="unreverse")(rec, step_lengths)
     if spec.pool > 1:
@@ -146,16 +132,16 @@ def build_networks(spec, seed, n_timesteps):
     outputs = [rec]
     decoders = {
         "reconstruction": _standalone_decoder(
-            spec, "reconstruction", [projection, *rec_layers], n_timesteps
+            spec, "reconstruction", rec_layers, n_timesteps
         )
     }
     output_layers = [rec_layers[-1]]
     if spec.n_future:
         fut_layers = _decoder_layers(spec, "future", seeds)
         repeat = keras.layers.RepeatVector(spec.n_future, name="repeat_future")
-        outputs.append(_apply(fut_layers, repeat(_apply([projection], code))))
+        outputs.append(_apply(fut_layers, repeat(code)))
         decoders["future"] = _standalone_decoder(
-            spec, "future", [projection, *fut_layers], spec.n_future, future=True
+            spec, "future", fut_layers, spec.n_future, future=True
         )
         output_layers.append(fut_layers[-1])
 
@@ -174,9 +160,6 @@ def _encode(spec, seeds, x, lengths):
     the whole sequence: the readout takes it in that processing order, and
     the next layer reads it turned back to natural order.
     """
-    if spec.noise:
-        x = keras.layers.GaussianNoise(spec.noise, seed=next(seeds), name="noise")(x)
-    read = []
     for i, n in enumerate(spec.units):
         states = [_lstm(spec, n, seeds, f"encoder_lstm_{i}")(x)]
         if spec.bidirectional:
@@ -189,22 +172,11 @@ def _encode(spec, seeds, x, lengths):
             )
         else:
             x = states[0]
-        if spec.all_layers or i == len(spec.units) - 1:
-            read.extend(states)
-    if len(read) > 1:
-        read = [keras.layers.Concatenate(name="encoder_read")(read)]
-    return Readout(spec.encoding, name="readout")(read[0], lengths)
-
-
-def _projection(spec, seeds):
-    """The layer from the code to what the decoders read (None: the code)."""
-    if not spec.projection:
-        return None
-    return keras.layers.Dense(
-        spec.projection,
-        kernel_initializer=keras.initializers.GlorotUniform(next(seeds)),
-        name="projection",
-    )
+    if spec.bidirectional:
+        states = keras.layers.Concatenate(name="encoder_read")(states)
+    else:
+        states = states[0]
+    return Readout(spec.encoding, name="readout")(states, lengths)
 
 
 def _lstm(spec, n_units, seeds, name):
@@ -250,23 +222,21 @@ def _decoder_layers(spec, name, seeds):
 
 def _apply(layers, x):
     for layer in layers:
-        if layer is not None:
-            x = layer(x)
+        x = layer(x)
     return x
 
 
 def _standalone_decoder(spec, name, layers, n_timesteps, future=False):
     """A Keras model from feature vectors to sequences, sharing ``layers``.
 
-    ``layers[0]`` is the projection of the code; the reconstruction decoder
-    runs at the pooled length and repeats its steps back to ``n_timesteps``.
+    The reconstruction decoder runs at the pooled length and repeats its
+    steps back to ``n_timesteps``.
     """
     code = keras.Input((spec.code_size,), name="features")
     pool = 1 if future else spec.pool
     n_steps = -(-n_timesteps // pool)
-    x = _apply(layers[:1], code)
-    x = keras.layers.RepeatVector(n_steps, name="repeat")(x)
-    x = _apply(layers[1:], x)
+    x = keras.layers.RepeatVector(n_steps, name="repeat")(code)
+    x = _apply(layers, x)
     if spec.reverse and not future:
         x = ReverseEach(name="unreverse")(x)
     if pool > 1:
