@@ -25,9 +25,9 @@ The exported graph follows ``transform`` step by step:
 With ``score_samples=True`` the decoders are exported too (a ``Expand`` for
 ``RepeatToLength``/``RepeatVector``, the mirrored LSTMs, a ``MatMul`` + ``Add``
 for each Dense layer, ``RepeatSteps`` to undo the pooling, and the unscaling),
-and the graph also returns ``score_samples``. ``GaussianNoise`` acts only in
-training and is left out. A scikit-learn Pipeline's remaining steps are converted
-with skl2onnx and joined onto the ``features`` output.
+and the graph also returns ``score_samples``. A scikit-learn Pipeline's
+remaining steps are converted with skl2onnx and joined onto the ``features``
+output.
 """
 
 import dataclasses
@@ -66,9 +66,6 @@ _KNOWN_SPEC_FIELDS = {
     "encoding",
     "pool",
     "bidirectional",
-    "all_layers",
-    "projection",
-    "noise",
 }
 
 # input_dtype -> onnx.TensorProto's name of the type.
@@ -256,18 +253,15 @@ def _expected_layers(spec):
     names = {"sequences", "standardize", "readout", "repeat"}
     n_layers = len(spec.units)
     names |= {f"encoder_lstm_{i}" for i in range(n_layers)}
-    if _option(spec, "bidirectional"):
+    if spec.bidirectional:
+        names.add("encoder_read")
         for kind in ("backward_lstm", "reverse"):
             names |= {f"encoder_{kind}_{i}" for i in range(n_layers)}
         # What the next layer reads; the last layer's is not in the model.
         for kind in ("unreverse", "states"):
             names |= {f"encoder_{kind}_{i}" for i in range(n_layers - 1)}
-    directions = 2 if _option(spec, "bidirectional") else 1
-    if directions * (n_layers if _option(spec, "all_layers") else 1) > 1:
-        names.add("encoder_read")
-    if _option(spec, "pool") > 1:
+    if spec.pool > 1:
         names |= {"pool", "unpool"}
-    names |= {name for name in ("projection", "noise") if _option(spec, name)}
     decoders = ("reconstruction", "future") if spec.n_future else ("reconstruction",)
     for decoder in decoders:
         names |= {f"{decoder}_lstm_{i}" for i in range(len(spec.units))}
@@ -277,20 +271,6 @@ def _expected_layers(spec):
     if spec.reverse:
         names.add("unreverse")
     return names
-
-
-def _option(spec, name):
-    """A NetworkSpec option, or its default where this version has no such field."""
-    return getattr(spec, name, _OPTION_DEFAULTS[name])
-
-
-_OPTION_DEFAULTS = {
-    "pool": 1,
-    "bidirectional": False,
-    "all_layers": False,
-    "projection": 0,
-    "noise": 0.0,
-}
 
 
 def _layers(autoencoder, spec):
@@ -312,7 +292,7 @@ def _layers(autoencoder, spec):
     for name in layers:
         if "_lstm_" in name:
             kinds[name] = keras.layers.LSTM
-        elif name.endswith("_output") or name == "projection":
+        elif name.endswith("_output"):
             kinds[name] = keras.layers.Dense
         elif name.endswith("_unstandardize"):
             kinds[name] = Unstandardize
@@ -463,30 +443,26 @@ def _encode(g, spec, layers, inputs, lengths):
 
     A backward LSTM reads each sequence reversed within its length; the
     readout takes its states in that order, the next layer turned back.
-    The ``noise`` layer acts in training only.
     """
     from onnx import TensorProto
 
     x, n_steps = inputs.values, inputs.n_steps
-    pool = _option(spec, "pool")
-    if pool > 1:
-        x, n_steps, lengths = _time_pool(g, x, n_steps, lengths, pool)
+    if spec.pool > 1:
+        x, n_steps, lengths = _time_pool(g, x, n_steps, lengths, spec.pool)
     lengths64 = g.op("Cast", lengths, to=TensorProto.INT64)
-    states, lasts = [], []
     for i in range(len(spec.units)):
         read = [_lstm(g, layers[f"encoder_lstm_{i}"], x, lengths)]
-        if _option(spec, "bidirectional"):
+        if spec.bidirectional:
             backward = layers[f"encoder_backward_lstm_{i}"]
             read.append(_lstm(g, backward, _reverse(g, x, lengths64), lengths))
             unflipped = _reverse(g, read[1][0], lengths64)
             x = g.op("Concat", read[0][0], unflipped, axis=2)
         else:
             x = read[0][0]
-        if _option(spec, "all_layers") or i == len(spec.units) - 1:
-            states += [s for s, _ in read]
-            lasts += [last for _, last in read]
-    states = states[0] if len(states) == 1 else g.op("Concat", *states, axis=2)
-    lasts = lasts[0] if len(lasts) == 1 else g.op("Concat", *lasts, axis=1)
+    # The last layer's states, backward ones in their processing order.
+    states, lasts = zip(*read)
+    states = states[0] if len(read) == 1 else g.op("Concat", *states, axis=2)
+    lasts = lasts[0] if len(read) == 1 else g.op("Concat", *lasts, axis=1)
     code = _readout(g, spec.encoding, states, lasts, lengths)
     return _Encoded(code, n_steps, lengths)
 
@@ -637,8 +613,6 @@ def _decoder(g, layers, prefix, code, n_steps, lengths, offset):
     """
     from onnx import TensorProto
 
-    if "projection" in layers:
-        code = _dense(g, layers["projection"], code)
     shape = g.op("Concat", n_steps, g.const(np.array([1, 1], np.int64)), axis=0)
     x = g.op("Expand", g.unsqueeze(code, [0]), shape)
     x, _ = _lstm_stack(g, layers, prefix, x, lengths)
@@ -712,8 +686,8 @@ def _reconstruction_error(g, spec, layers, inputs, encoded, lengths):
     if spec.reverse:
         lengths64 = g.op("Cast", encoded.lengths, to=TensorProto.INT64)
         rec = _reverse(g, rec, lengths64)
-    if _option(spec, "pool") > 1:
-        rec = _repeat_steps(g, rec, _option(spec, "pool"), inputs.n_steps)
+    if spec.pool > 1:
+        rec = _repeat_steps(g, rec, spec.pool, inputs.n_steps)
     mask = _step_mask(g, inputs.n_steps, lengths)
     count = g.op(
         "Mul",

@@ -24,8 +24,7 @@ ort = pytest.importorskip("onnxruntime", reason="running exports needs onnxrunti
 # measured differences are about 1e-7.
 RTOL, ATOL = 1e-5, 1e-6
 ENCODINGS = ["last", "mean", "max", "mean_max", "last_mean_max"]
-TINY_FIT = {"epochs": 1, "random_state": 0}
-TINY = {"units": 4, **TINY_FIT}
+TINY = {"units": 4, "epochs": 1, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -94,18 +93,6 @@ def test_every_encoding_matches_transform(Estimator, params, encoding, X3d, ragg
 )
 def test_stacked_units_and_options_match(Estimator, params, X3d, ragged):
     estimator = Estimator(**{**TINY, **params}).fit(ragged)
-    _check_same(estimator, _inputs(X3d, ragged))
-
-
-def test_every_encoder_option_matches(X3d, ragged):
-    # NetworkSpec options the estimators do not expose as parameters.
-    class Options(CompositeLSTMAutoencoder):
-        def _encoder_options(self, n_timesteps):
-            extra = {"all_layers": True, "projection": 3, "noise": 0.1}
-            return {**super()._encoder_options(n_timesteps), **extra}
-
-    estimator = Options(units=(4, 3), max_steps=5, **TINY_FIT).fit(ragged)
-    assert estimator._spec.pool > 1 and estimator._spec.all_layers
     _check_same(estimator, _inputs(X3d, ragged))
 
 
@@ -181,7 +168,10 @@ def test_regressor_pipeline(ragged):
     y = np.array([np.mean(s[:, 1]) for s in ragged])
     pipe = make_pipeline(CompositeLSTMAutoencoder(**TINY), Ridge()).fit(ragged, y)
     (predicted,) = _run(pipe, padded(ragged))
-    np.testing.assert_allclose(predicted.ravel(), pipe.predict(ragged), rtol=1e-5)
+    # skl2onnx's Ridge runs in float32: absolute round-off as for features.
+    np.testing.assert_allclose(
+        predicted.ravel(), pipe.predict(ragged), rtol=RTOL, atol=ATOL
+    )
 
 
 def test_file_passes_checker_and_runs_without_tensorflow(tmp_path, tiny, ragged):
