@@ -35,8 +35,11 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
 
     The two fail differently: the distance is exact but only knows shapes
     it has seen; the autoencoder generalizes between them but an unlucky
-    training run reconstructs some normal windows badly. Their sum was
-    better than either alone on both bundled series (``benchmarks/anomaly.py``).
+    training run reconstructs some normal windows badly. On the bundled
+    series (``benchmarks/anomaly.py``, 3 seeds) the sum was within 0.006
+    ROC AUC of the better term alone on each, while each term alone was
+    clearly behind on one: the distance on the ECG series (0.889 against
+    0.933), the reconstruction error on the other (0.991 against 0.995).
 
     With ``normalize="window"`` (the default) each window is z-normalized
     feature by feature, as matrix-profile methods do: the autoencoder learns
