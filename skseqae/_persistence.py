@@ -37,8 +37,11 @@ from sklearn.exceptions import NotFittedError
 
 #: What the ``format`` field of a skseqae file says.
 FORMAT = "skseqae-model"
-#: Raised whenever the layout of the file changes; files of a newer version
-#: are refused with a request to upgrade.
+#: Increased whenever the layout of the file changes; files of a newer
+#: version are refused with a request to upgrade. The fields of NetworkSpec
+#: and the layer names and weight shapes that build_networks gives them are
+#: part of the format too: a new field needs a default that builds the
+#: network files without it describe.
 FORMAT_VERSION = 1
 
 _MANIFEST = "skseqae.json"
