@@ -24,7 +24,7 @@ for a few epochs (speed does not depend on the weights' values) on:
 Usage::
 
     python benchmarks/serving.py            # about 3 minutes on 2 busy cores
-    python benchmarks/serving.py --rounds 50
+    python benchmarks/serving.py --rounds 50 --no-env  # latency and throughput
 
 Needs the ``onnx`` extra and onnxruntime (``pip install skseqae[onnx]
 onnxruntime``).
@@ -65,16 +65,20 @@ def session(model):
 
 
 def interleaved(calls, rounds):
-    """Median seconds per call of each callable, calls alternating per round."""
+    """Median wall and CPU seconds per call of each callable, alternating.
+
+    CPU time (of the whole process) hardly depends on how busy the machine
+    is, wall time does: both are reported.
+    """
     for call in calls.values():
         call()  # warm up: tracing, first-run allocation
     times = {name: [] for name in calls}
     for _ in range(rounds):
         for name, call in calls.items():
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             call()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+            times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    return {name: np.median(t, axis=0) for name, t in times.items()}
 
 
 def fitted(name, epochs):
@@ -110,10 +114,11 @@ def serving(name, epochs, rounds):
         ("features", "transform", "onnx"),
         ("pipeline", "predict_proba", "onnx pipeline"),
     ):
-        t, o = latency[tf_name], latency[onnx_name]
+        (t, t_cpu), (o, o_cpu) = latency[tf_name], latency[onnx_name]
         print(
-            f"  one sequence, {what}: {tf_name} {t * 1e3:.2f} ms, "
-            f"onnxruntime {o * 1e3:.3f} ms ({t / o:.0f}x)"
+            f"  one sequence, {what}: {tf_name} {t * 1e3:.2f} ms "
+            f"(CPU {t_cpu * 1e3:.2f} ms), onnxruntime {o * 1e3:.3f} ms "
+            f"(CPU {o_cpu * 1e3:.3f} ms): {t / o:.0f}x"
         )
     batch = interleaved(
         {
@@ -122,7 +127,7 @@ def serving(name, epochs, rounds):
         },
         max(3, rounds // 20),
     )
-    t, o = (len(X) / batch[k] for k in ("transform", "onnx"))
+    t, o = (len(X) / batch[k][0] for k in ("transform", "onnx"))
     print(
         f"  batch of {len(X)}: transform {t:,.0f} seq/s, onnxruntime {o:,.0f} "
         f"seq/s ({o / t:.1f}x)"
@@ -189,12 +194,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200, help="latency rounds")
     parser.add_argument("--epochs", type=int, default=3, help="training epochs")
+    parser.add_argument(
+        "--no-env", action="store_true", help="skip import times and sizes"
+    )
     args = parser.parse_args()
     print(
         f"onnxruntime {ort.__version__}, tensorflow {tf.__version__}, one thread each"
     )
     for name in ("gunpoint", "japanesevowels"):
         serving(name, args.epochs, args.rounds)
+    if args.no_env:
+        return
     times = import_times(5)
     print("\nimport time (median of 5 fresh interpreters):")
     for module, seconds in times.items():
