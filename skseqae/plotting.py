@@ -58,7 +58,8 @@ def plot_reconstructions(
     n = min(_check_n(n), len(seqs))
     y = None if y is None else np.asarray(y)
     # Reconstruct only the drawn sequences, each cut to its real length.
-    originals = [v[:length] for v, length in zip(seqs.values[:n], seqs.lengths)]
+    drawn = seqs.batch(np.arange(n), np.float64)  # only these are padded
+    originals = [v[:length] for v, length in zip(drawn, seqs.lengths)]
     rebuilt = estimator.reconstruct(originals)
     axes = _axes(ax, n, figsize=(7, 1.8 * n + 0.6))
     colors = [f"C{j}" for j in range(min(seqs.n_features, max_features))]
