@@ -139,7 +139,7 @@ def cluster(env=None, n_workers=2, threads=1):
         n_workers=n_workers,
         threads_per_worker=threads,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port
         env=env or {},
     )
 
@@ -165,11 +165,10 @@ def part_search(q):
     warm = {name: [] for name in ["serial", *CLUSTERS]}
     with contextlib.ExitStack() as stack:
         clients = {}
-        for name, env in CLUSTERS.items():
+        for name, options in CLUSTERS.items():
             start = time.perf_counter()
-            clients[name] = stack.enter_context(
-                Client(stack.enter_context(cluster(env)))
-            )
+            local = stack.enter_context(cluster(*options))
+            clients[name] = stack.enter_context(Client(local))
             print(f"   {name}: started in {time.perf_counter() - start:.1f} s")
             cold[name] = timed_search(q, X, y, clients[name])
         for _ in range(q["reps"]):  # interleaved: the machine's load drifts
@@ -275,7 +274,7 @@ def main():
             cv=2,
             n_transform=100_000,
             chunk=10_000,
-            reps=2,
+            reps=1,
         )
     if args.chunk:
         q["chunk"] = args.chunk

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
+from skseqae._sequences import padded
 
 from .conftest import ragged_batch, sine_batch
 
@@ -25,9 +26,10 @@ import dask.bag as db  # noqa: E402
 import joblib  # noqa: E402
 from dask_ml.wrappers import Incremental  # noqa: E402
 from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
+from scipy.stats import loguniform  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 import skseqae.dask as skdask  # noqa: E402
@@ -39,15 +41,6 @@ FLOAT32 = dict(rtol=1e-5, atol=1e-6)
 # Tests without a cluster say so: once the cluster fixture exists, its Client
 # is the default scheduler of every compute in this process.
 THREADS = "threads"
-
-
-def padded(sequences):
-    """NaN-pad a list of (T_i, F) arrays at the end into one (n, T, F) array."""
-    width = max(len(s) for s in sequences)
-    out = np.full((len(sequences), width, sequences[0].shape[1]), np.nan, np.float32)
-    for i, s in enumerate(sequences):
-        out[i, : len(s)] = s
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +77,11 @@ def test_missing_dask_names_the_extra_to_install():
 
 def test_transform_of_ragged_dask_array_equals_in_memory(ragged_set):
     model, _, X = ragged_set
+    expected = model.transform(X)
     Z = skdask.transform(model, da.from_array(X, chunks=(15, -1, -1)))
     assert isinstance(Z, da.Array)
-    assert Z.shape == (40, 12) and Z.chunks == ((15, 15, 10), (12,))
-    np.testing.assert_allclose(
-        Z.compute(scheduler=THREADS), model.transform(X), **FLOAT32
-    )
+    assert Z.chunks == ((15, 15, 10), (expected.shape[1],))
+    np.testing.assert_allclose(Z.compute(scheduler=THREADS), expected, **FLOAT32)
 
 
 def test_score_samples_of_dask_bag_equals_in_memory(ragged_set):
@@ -106,7 +98,7 @@ def test_transform_of_bag_and_2d_array():
     model = LSTMAutoencoderTransformer(**TINY).fit(X)
     expected = model.transform(X)
     Z = skdask.transform(model, da.from_array(X, chunks=(5, 3)))  # time split too
-    assert Z.chunks == ((5, 5, 2), (12,))
+    assert Z.chunks == ((5, 5, 2), (expected.shape[1],))
     np.testing.assert_allclose(Z.compute(scheduler=THREADS), expected, **FLOAT32)
     bag = skdask.transform(model, db.from_sequence(list(X), npartitions=4))
     np.testing.assert_allclose(bag.compute(scheduler=THREADS), expected, **FLOAT32)
@@ -170,7 +162,7 @@ def client():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port
             env={"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"},
         ) as cluster,
         Client(cluster) as client,
@@ -200,15 +192,24 @@ def _worker_unpickle_count():
     return skseqae.dask._unpickle_count
 
 
-def test_cluster_search_equals_serial_search(client):
+LR = "lstmautoencodertransformer__learning_rate"
+# One architecture (traced once per worker); the learning rate changes the fits.
+SEARCHES = {
+    "grid": lambda pipe: GridSearchCV(pipe, {LR: [1e-3, 3e-2]}, cv=2),
+    "randomized": lambda pipe: RandomizedSearchCV(
+        pipe, {LR: loguniform(1e-3, 3e-2)}, n_iter=2, cv=2, random_state=0
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(SEARCHES))
+def test_cluster_search_equals_serial_search(client, kind):
     X = np.concatenate([sine_batch(24, 12, 2, seed=1), 0.5 * sine_batch(24, 12, 2)])
     y = np.repeat([0, 1], 24)
-    # One architecture (traced once per worker); the parameters change the fits.
-    grid = {"lstmautoencodertransformer__learning_rate": [1e-3, 3e-2]}
 
     def search():
         pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), LogisticRegression())
-        return GridSearchCV(pipe, grid, cv=2)
+        return SEARCHES[kind](pipe)
 
     serial = search().fit(X, y)
     with get_task_stream(client) as tasks, joblib.parallel_backend("dask"):
