@@ -19,6 +19,7 @@ sequence = sequence.reshape((1, len(sequence), 1))  # [samples, timesteps, featu
 autoencoder = LSTMAutoencoderTransformer(
     units=100,
     encoding="last",  # the tutorial's encoder output: the last hidden state
+    bidirectional=False,  # the tutorial's encoder reads forward only
     activation="relu",  # the tutorial's choice; the default is tanh
     epochs=300,
     patience=None,  # train all 300 epochs, as the tutorial does

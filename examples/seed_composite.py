@@ -18,6 +18,7 @@ model = CompositeLSTMAutoencoder(
     n_future=8,
     units=100,
     encoding="last",  # the tutorial's encoder output: the last hidden state
+    bidirectional=False,  # the tutorial's encoder reads forward only
     activation="relu",
     epochs=300,
     patience=None,

@@ -29,6 +29,7 @@ def test_seed_tutorial_reconstruction():
     ae = LSTMAutoencoderTransformer(
         units=100,
         encoding="last",
+        bidirectional=False,
         activation="relu",
         epochs=300,
         patience=None,
@@ -299,7 +300,8 @@ def test_transform_before_fit_says_so(X3d):
 
 
 def test_last_step_encoding_is_the_seed_encoder(X3d):
-    ae = LSTMAutoencoderTransformer(encoding="last", **TINY).fit(X3d)
+    seed_encoder = dict(encoding="last", bidirectional=False)
+    ae = LSTMAutoencoderTransformer(**seed_encoder, **TINY).fit(X3d)
     assert ae.transform(X3d).shape == (40, 4)
     assert ae.inverse_transform(ae.transform(X3d)).shape == X3d.shape
 
