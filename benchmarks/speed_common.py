@@ -295,36 +295,84 @@ def fit_raw(X, epochs, *, activation="tanh", batch_size=32):
     return FitTiming.of(start, time.perf_counter(), clock.ends, len(X)), model
 
 
-def torch_autoencoder(n_features, units=UNITS, code="last"):
+def torch_autoencoder(
+    n_features, units=UNITS, code="last", bidirectional=False, pool=1
+):
     """PyTorch autoencoder: LSTM encoder -> code -> repeated -> LSTM -> Linear.
 
     ``code="last"`` is the seed tutorial's (the last hidden state);
     ``"last_mean_max"`` is our default encoding written in PyTorch: the last
     real state, the mean and the max over the real steps, concatenated.
+    ``bidirectional`` adds a backward LSTM that reads each sequence reversed
+    within its length, and ``pool`` averages windows of that many steps
+    before the encoder (the decoder runs at the pooled length and repeats its
+    steps), as our estimator's options of those names do.
     ``forward(x, lengths)`` masks padded steps like our estimator does.
     """
+    import torch
     from torch import nn
 
-    width = units * len(code.split("_"))
+    directions = 2 if bidirectional else 1
+    width = units * directions * len(code.split("_"))
 
     class Autoencoder(nn.Module):
         def __init__(self):
             super().__init__()
             self.encoder = nn.LSTM(n_features, units, batch_first=True)
+            if bidirectional:
+                self.backward_encoder = nn.LSTM(n_features, units, batch_first=True)
             self.decoder = nn.LSTM(width, units, batch_first=True)
             self.output = nn.Linear(units, n_features)
 
         def encode(self, x, lengths=None):
+            if pool > 1:
+                x, lengths = torch_pool(x, lengths, pool)
             states, (h, _) = self.encoder(x)
-            if code == "last" and lengths is None:
+            if code == "last" and lengths is None and not bidirectional:
                 return h[-1]
+            if bidirectional:
+                backward = self.backward_encoder(torch_reverse(x, lengths))[0]
+                states = torch.cat([states, backward], dim=-1)
             return torch_readout(states, lengths, code)
 
         def forward(self, x, lengths=None):
             z = self.encode(x, lengths)
-            return self.output(self.decoder(z[:, None].expand(-1, x.shape[1], -1))[0])
+            steps = -(-x.shape[1] // pool)
+            out = self.output(self.decoder(z[:, None].expand(-1, steps, -1))[0])
+            if pool > 1:
+                out = out.repeat_interleave(pool, dim=1)[:, : x.shape[1]]
+            return out
 
     return Autoencoder()
+
+
+def torch_pool(x, lengths, pool):
+    """Window means of ``pool`` steps over real steps (our ``TimePool``)."""
+    import torch
+
+    n, steps, f = x.shape
+    out_steps = -(-steps // pool)
+    x = torch.nn.functional.pad(x, (0, 0, 0, out_steps * pool - steps))
+    if lengths is None:
+        real = torch.ones(n, out_steps * pool)
+        real[:, steps:] = 0
+    else:
+        real = (torch.arange(out_steps * pool)[None, :] < lengths[:, None]).float()
+    sums = (x * real[:, :, None]).reshape(n, out_steps, pool, f).sum(2)
+    counts = real.reshape(n, out_steps, pool).sum(2)[:, :, None]
+    new_lengths = None if lengths is None else (lengths + pool - 1) // pool
+    return sums / counts.clamp(min=1.0), new_lengths
+
+
+def torch_reverse(x, lengths):
+    """Each sequence reversed within its length (padding stays at the end)."""
+    import torch
+
+    if lengths is None:
+        return x.flip(1)
+    t = torch.arange(x.shape[1])[None, :]
+    index = torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
+    return x.gather(1, index[:, :, None].expand(-1, -1, x.shape[2]))
 
 
 def torch_readout(states, lengths, code):
@@ -343,7 +391,9 @@ def torch_readout(states, lengths, code):
     return torch.cat([parts[p] for p in code.split("_")], dim=-1)
 
 
-def fit_torch(X, epochs, *, batch_size=32, seed=0, units=UNITS, code="last"):
+def fit_torch(
+    X, epochs, *, batch_size=32, seed=0, units=UNITS, code="last", **architecture
+):
     """Train the PyTorch autoencoder as a user would; ``X`` array or list.
 
     A list of ragged sequences is batched as our estimator does (similar
@@ -356,7 +406,7 @@ def fit_torch(X, epochs, *, batch_size=32, seed=0, units=UNITS, code="last"):
     start = time.perf_counter()
     ragged = isinstance(X, list)
     n_features = X[0].shape[-1]
-    model = torch_autoencoder(n_features, units, code)
+    model = torch_autoencoder(n_features, units, code, **architecture)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     rng, ends = np.random.default_rng(seed), []
     for _ in range(epochs):

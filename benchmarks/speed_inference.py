@@ -54,7 +54,13 @@ def torch_encoder(est):
     import torch
 
     spec = est._spec
-    model = torch_autoencoder(spec.n_features, spec.units[-1], spec.encoding).eval()
+    model = torch_autoencoder(
+        spec.n_features,
+        spec.units[-1],
+        spec.encoding,
+        bidirectional=getattr(spec, "bidirectional", False),
+        pool=getattr(spec, "pool", 1),
+    ).eval()
 
     def encode(X, batch_size=1024):
         with torch.no_grad():

@@ -191,11 +191,26 @@ def users_child(threads, name, n, epochs):
             found[variant] = vars(t)
     else:
         for variant, code in TORCH.items():
+            same = code != "last"  # the default estimator's options, in PyTorch
             t = fit_torch(
-                X, epochs, batch_size=shape.batch_size, units=shape.units, code=code
+                X,
+                epochs,
+                batch_size=shape.batch_size,
+                units=shape.units,
+                code=code,
+                **(default_architecture(X) if same else {}),
             )[0]
             found[variant] = vars(t)
     return found
+
+
+def default_architecture(X):
+    """The default estimator's bidirectional and pooling options for ``X``."""
+    params = LSTMAutoencoderTransformer().get_params()
+    longest = max(len(s) for s in X)
+    max_steps = params.get("max_steps")
+    pool = 1 if max_steps is None else -(-longest // max_steps)
+    return {"bidirectional": bool(params.get("bidirectional")), "pool": pool}
 
 
 def fit_default(X, shape, epochs, encoding=None):
