@@ -62,9 +62,9 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         kernel (about 2x faster on a CPU, cuDNN on a GPU). ``"relu"``, the
         seed tutorial's choice, works too but is unbounded and can diverge:
         with the tutorial's settings (learning rate 1e-3, 100 units) on 512
-        smooth sine waves of 140 steps, one seed in three exploded in epoch
-        3 with the pooled default encoding, while ``encoding="last"`` (the
-        tutorial's) trained stably on that seed.
+        smooth sine waves of 140 steps, the loss spiked within 6 epochs for
+        some seeds, here as in the tutorial's raw Keras code (NaN for 1 seed
+        of 5 there).
     epochs : int, default=100
         Maximum number of passes over the training data.
     batch_size : int, default=32

@@ -325,7 +325,5 @@ class _EpochLoop:
             f"{self.owner}: training diverged in epoch {epoch + 1} (the loss became "
             f"{loss}). Lower learning_rate (it is {s.learning_rate}), use "
             "activation='tanh' (bounded) instead of an unbounded one such as "
-            "'relu', and keep scale=True so that inputs are standardized. With "
-            "an unbounded activation, encoding='last' helps too: the mean and max "
-            "of unbounded states over time, fed to the decoder, can explode."
+            "'relu', and keep scale=True so that inputs are standardized."
         )
