@@ -307,7 +307,7 @@ def test_last_step_encoding_is_the_seed_encoder(X3d):
 
 
 def test_inverse_transform_checks_width(fitted):
-    with pytest.raises(ValueError, match="expected 12 features"):
+    with pytest.raises(ValueError, match="expected 24 features"):
         fitted.inverse_transform(np.zeros((2, 3)))
 
 
