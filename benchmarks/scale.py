@@ -25,8 +25,9 @@ times drift on a shared machine.
 
 Usage::
 
-    python benchmarks/scale.py --quick    # about 3 minutes on 2 cores
-    python benchmarks/scale.py            # about 6 minutes on 2 cores
+    python benchmarks/scale.py --quick    # 2 minutes on 2 cores (load average 2-8)
+    python benchmarks/scale.py            # 4 minutes (search 158 s, transform 80 s)
+    python benchmarks/scale.py --parts transform
 """
 
 import argparse
