@@ -213,7 +213,7 @@ class _BaseSequenceAutoencoder(
 
         before = [v.numpy() for v in self.model_.variables]
         try:
-            with _centred(self.model_):
+            with _centred(self.model_) as at_rest:
                 result = train(
                     self.model_,
                     self._spec,
@@ -222,6 +222,7 @@ class _BaseSequenceAutoencoder(
                     rng,
                     type(self).__name__,
                     self._optimizer_state,
+                    at_rest=at_rest,
                 )
         except BaseException:
             for variable, value in zip(self.model_.variables, before):
@@ -605,16 +606,31 @@ def _centred(model):
     Training feeds each feature minus the float64 training mean (see
     ``_BaseSequenceAutoencoder._scaling``), so the network's own mean is
     zero meanwhile; afterwards the Keras models take the data as it is again.
+    Yields ``at_rest``: a context manager that puts the means back while it
+    lasts, under which Keras callbacks run, so that a model they save or
+    evaluate mid-fit (``ModelCheckpoint``) is the one the estimator keeps.
     """
     means = _scaling_means(model)
     saved = [v.numpy() for v in means]
-    for v in means:
-        v.assign(np.zeros(v.shape, np.float32))
-    try:
-        yield
-    finally:
-        for v, value in zip(means, saved):
+    zeros = [np.zeros(v.shape, np.float32) for v in means]
+
+    def assign(values):
+        for v, value in zip(means, values):
             v.assign(value)
+
+    @contextlib.contextmanager
+    def at_rest():
+        assign(saved)
+        try:
+            yield
+        finally:
+            assign(zeros)
+
+    assign(zeros)
+    try:
+        yield at_rest
+    finally:
+        assign(saved)
 
 
 def sequence_mse(predicted, target, lengths):

@@ -82,7 +82,13 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         ``n_future`` steps at the data's own resolution. None reads every
         step.
     activation : str, default="tanh"
-        Activation of every LSTM.
+        Activation of every LSTM. With an unbounded one (relu, elu, selu,
+        gelu, linear) every LSTM clips its cell state to [-5, 5], as
+        TensorFlow's ``cell_clip``: with the seed tutorial's relu settings
+        on 512 smooth sine waves of 140 steps the loss had spiked to 603,809
+        for one seed of 5; clipped, no spike in 5 seeds and a lower final
+        loss (see :class:`LSTMAutoencoderTransformer`). Clipped models do
+        not export to ONNX.
     epochs : int, default=100
         Maximum number of passes over the training data.
     batch_size : int, default=32
@@ -102,7 +108,9 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         Stop after this many epochs without improvement and restore the best
         weights. None trains all ``epochs``.
     callbacks : list of keras.callbacks.Callback, default=None
-        Called at the start and end of training and of each epoch.
+        Called at the start and end of training and of each epoch (and
+        batch); they see the estimator's own model with its
+        standardization in place (see :class:`LSTMAutoencoderTransformer`).
     shuffle : bool, default=True
         Shuffle the sequences each epoch.
     scale : bool, default=True

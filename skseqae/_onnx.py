@@ -129,7 +129,8 @@ def to_onnx(
     ------
     ValueError
         If the model uses an option the exporter cannot write (the
-        conditional decoder, the selu or gelu activation, or an architecture
+        conditional decoder, an unbounded activation (relu, elu, selu,
+        gelu, linear: their LSTMs clip the cell state), or an architecture
         option it does not know), or has a Pipeline step that skl2onnx
         cannot convert; ``NotFittedError`` (a ValueError) if it is not
         fitted.
@@ -144,7 +145,9 @@ def to_onnx(
     Every architecture the estimators build exports (every ``encoding``,
     stacked ``units``, bidirectional encoders, pooled long sequences,
     reversed reconstruction) except the conditional decoder, and the
-    activations tanh, relu, sigmoid, elu, softsign and linear.
+    bounded activations tanh, sigmoid and softsign (relu, elu and linear
+    LSTMs clip their cell state, which the ONNX LSTM operator cannot
+    express).
 
     Examples
     --------
@@ -238,6 +241,17 @@ def _checked_spec(autoencoder):
             f"to_onnx cannot export a {name} with conditional=True: its decoders "
             "feed their own output back at every step, which the ONNX LSTM "
             "operator cannot express. Refit with conditional=False (the default)."
+        )
+    from ._layers import cell_clip_for
+
+    if cell_clip_for(spec.activation) is not None:
+        raise ValueError(
+            f"to_onnx cannot export a {name} with activation={spec.activation!r}: "
+            "with an unbounded activation the LSTMs clip their cell state "
+            "(TensorFlow's cell_clip, for stable training), which the ONNX LSTM "
+            "operator cannot express (its clip bounds the gates' inputs). Refit "
+            "with a bounded activation: 'tanh' (the default), 'sigmoid' or "
+            "'softsign'."
         )
     if spec.activation not in _ACTIVATIONS:
         raise ValueError(

@@ -114,7 +114,7 @@ class FitResult:
     optimizer_state: dict
 
 
-def train(model, spec, data, settings, rng, owner, optimizer_state=None):
+def train(model, spec, data, settings, rng, owner, optimizer_state=None, at_rest=None):
     """Train ``model`` in place; return a :class:`FitResult`.
 
     Parameters
@@ -132,12 +132,16 @@ def train(model, spec, data, settings, rng, owner, optimizer_state=None):
     optimizer_state : dict or None
         A previous :class:`FitResult`'s ``optimizer_state`` to resume from;
         ignored when the optimizer's configuration has changed since.
+    at_rest : callable or None
+        Returns a context manager under which ``settings.callbacks`` run:
+        the estimator's shows them the model as it is at rest (with its
+        standardization means, which training holds at zero).
     """
     train_idx, val_idx = _split(len(data.lengths), settings.validation_fraction, rng)
     steps = architecture(spec).steps(settings.optimizer)
     with steps.optimizer() as optimizer:
         _resume(optimizer, settings, optimizer_state)
-        loop = _EpochLoop(steps, model, optimizer, data, settings, rng, owner)
+        loop = _EpochLoop(steps, model, optimizer, data, settings, rng, owner, at_rest)
         model.optimizer = optimizer  # what Keras callbacks expect, as in model.fit
         try:
             history = loop.run(train_idx, val_idx)
@@ -204,10 +208,45 @@ class _History(keras.callbacks.Callback):
             self.logs.setdefault(key, []).append(float(value))
 
 
+class _CallbacksAtRest(keras.callbacks.CallbackList):
+    """A ``CallbackList`` whose hooks each run under ``self.at_rest()``.
+
+    Training holds the model's standardization means at zero (the data come
+    centred in float64); the callbacks see, save and evaluate the model with
+    its means, as it is before and after ``fit``.
+    """
+
+
+def _hook_at_rest(name):
+    hook = getattr(keras.callbacks.CallbackList, name)
+
+    def run(self, *args, **kwargs):
+        with self.at_rest():
+            return hook(self, *args, **kwargs)
+
+    run.__name__ = name
+    return run
+
+
+for _name in (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+):
+    setattr(_CallbacksAtRest, _name, _hook_at_rest(_name))
+
+
 class _EpochLoop:
     """One fit's epochs: progress, callbacks, early stopping, divergence."""
 
-    def __init__(self, steps, model, optimizer, data, settings, rng, owner):
+    def __init__(self, steps, model, optimizer, data, settings, rng, owner, at_rest):
         self.steps, self.model, self.data, self.lengths = (
             steps,
             model,
@@ -221,12 +260,16 @@ class _EpochLoop:
         self.best_weights = None
         self.n_epochs = 0
         self.history = _History()  # last, so that it sees what others logged
-        self.callbacks = keras.callbacks.CallbackList(
+        at_rest = at_rest if settings.callbacks else None
+        self.callbacks = (
+            _CallbacksAtRest if at_rest else keras.callbacks.CallbackList
+        )(
             [*settings.callbacks, self.history],
             model=model,
             epochs=settings.initial_epoch + settings.epochs,
             verbose=settings.verbose,
         )
+        self.callbacks.at_rest = at_rest
 
     def run(self, train_idx, val_idx):
         s = self.settings
