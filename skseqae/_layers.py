@@ -133,7 +133,12 @@ class ReverseEach(keras.layers.Layer):
 # selu, gelu, linear), as TensorFlow's ``cell_clip``: with such an activation
 # nothing else bounds the states, and on smooth sine waves relu LSTMs with the
 # seed tutorial's settings reached losses of 6e5 (see the ``activation``
-# parameter of the estimators). Bounded activations are left unclipped.
+# parameter of the estimators). Measured in the smaller case of
+# tests/test_training.py (64 sines, 32 units, rate 0.03): the encoder's
+# states and the code stayed below 0.34, while the decoder's LSTM, which
+# reads the same code at every step and feeds its unbounded relu state back,
+# reached hidden values of 17,031 after 3 epochs (loss 5e9 in epoch 1);
+# clipped, at most 4.6. Bounded activations are left unclipped.
 CELL_CLIP = 5.0
 _BOUNDED_ACTIVATIONS = ("tanh", "sigmoid", "softsign", "hard_sigmoid", "hard_tanh")
 
