@@ -5,6 +5,7 @@ import pytest
 
 from skseqae._backend import keras, tf
 from skseqae._layers import (
+    CELL_CLIP,
     FastLSTM,
     Readout,
     RepeatSteps,
@@ -42,6 +43,28 @@ def test_fast_lstm_falls_back_for_other_activations():
     layer.build(x.shape)
     assert not layer._fused_kernel_applies(None)
     assert layer(x).shape == (2, 4, 3)
+
+
+@pytest.mark.parametrize("activation, clipped", [("relu", True), ("tanh", False)])
+def test_unbounded_activations_clip_the_cell_state(activation, clipped):
+    # Large inputs with all gates open: the cell state grows by about the
+    # input at every step, far past the clip, unless it is clipped.
+    x = np.full((2, 30, 3), 10.0, np.float32)
+    fast = FastLSTM(4, activation=activation, return_state=True, seed=0)
+    reference = keras.layers.LSTM(4, activation=activation, return_state=True)
+    fast.build(x.shape)
+    reference.build(x.shape)
+    kernel, recurrent, bias = fast.get_weights()
+    weights = [np.full_like(kernel, 0.5), np.zeros_like(recurrent), bias]
+    fast.set_weights(weights)
+    reference.set_weights(weights)
+    _, _, c_fast = fast(x)
+    _, _, c_ref = reference(x)
+    assert np.abs(c_ref).max() > 4 * CELL_CLIP  # what an unclipped LSTM reaches
+    if clipped:
+        np.testing.assert_allclose(np.abs(c_fast), CELL_CLIP, rtol=1e-6)
+    else:
+        np.testing.assert_allclose(c_fast, c_ref, rtol=1e-5)
 
 
 def test_sequence_input_counts_lengths_and_zeroes_padding():
