@@ -323,7 +323,9 @@ def test_saved_file_records_versions_and_holds_a_keras_model(saved):
 
 
 def test_save_and_load_keep_plain_attributes_and_column_names(inputs, tmp_path):
-    pd = pytest.importorskip("pandas")
+    pd = pytest.importorskip(
+        "pandas", reason="set_output and DataFrame input need pandas (test extra)"
+    )
     X = pd.DataFrame(inputs["2d"], columns=[f"t{i}" for i in range(10)])
     est = LSTMAutoencoderTransformer(**TINY).fit(X)
     est._optimizer_state = {"step": np.int64(3), "slots": (np.arange(4.0),)}
