@@ -250,9 +250,6 @@ def profile_fit(X, cfg, epochs=2):
         "building the estimator's Keras models (build_networks)": _profiled(
             stats, "_models.py:build_networks"
         ),
-        "the fit's optimizer (_fit_optimizer)": _profiled(
-            stats, "_training.py:_fit_optimizer"
-        ),
         "input validation (to_sequences)": _profiled(stats, "to_sequences"),
         "batching (batches)": _profiled(stats, "_training.py:batches"),
     }

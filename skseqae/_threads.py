@@ -5,9 +5,9 @@ operation, so skseqae never touches them on its own. On small machines, or
 machines shared with other work, the default pools (one thread per core for
 each op, and as many to run ops side by side) can make the small per-step
 operations of an LSTM slower than one thread does: on 2 busy cores the
-ECG5000-sized fit of ``benchmarks/speed.py`` ran 1.3-1.7x faster per epoch
-with one thread. This function lets a user choose, once, before TensorFlow
-starts.
+ECG5000-sized fit of ``benchmarks/speed_training.py`` ran 1.64x faster per
+epoch with one thread (1.49 s against 2.45 s). This function lets a user
+choose, once, before TensorFlow starts.
 """
 
 from numbers import Integral
