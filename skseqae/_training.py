@@ -219,8 +219,14 @@ class _CallbacksAtRest(keras.callbacks.CallbackList):
 
 def _hook_at_rest(name):
     hook = getattr(keras.callbacks.CallbackList, name)
+    default = getattr(keras.callbacks.Callback, name)
+    per_batch = "batch" in name
 
     def run(self, *args, **kwargs):
+        # Batch hooks run at every step: set the means only for callbacks
+        # that implement them (most callbacks act per epoch).
+        if per_batch and all(getattr(type(c), name) is default for c in self.callbacks):
+            return hook(self, *args, **kwargs)
         with self.at_rest():
             return hook(self, *args, **kwargs)
 

@@ -182,6 +182,23 @@ def test_callbacks_see_the_model_with_its_standardization_means(tmp_path):
     )
 
 
+def test_batch_hooks_see_the_means_too():
+    # Batch hooks are wrapped only for callbacks that implement them; those
+    # must see the real means at every step, as epoch hooks do.
+    seen = []
+
+    class Means(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(self.model.get_layer("standardize").mean.numpy().copy())
+
+    X = X_SMALL + 10.0
+    ae = _ae(callbacks=[Means()], patience=None).fit(X)
+    assert seen
+    for mean in seen:
+        np.testing.assert_allclose(mean, X.mean(axis=(0, 1)), rtol=1e-5)
+    assert ae.model_.get_layer("standardize").mean.numpy() == pytest.approx(mean)
+
+
 def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     path = tmp_path / "log.csv"
     ae = _ae(epochs=3, patience=None, callbacks=[keras.callbacks.CSVLogger(path)])
