@@ -73,8 +73,13 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         ONNX (:func:`skseqae.to_onnx`).
     epochs : int, default=100
         Maximum number of passes over the training data.
-    batch_size : int, default=32
-        Sequences per gradient step.
+    batch_size : int or "auto", default="auto"
+        Sequences per gradient step. ``"auto"`` is 32, or fewer when there
+        are under 256 training sequences, so that every epoch takes at
+        least 8 steps: ``max(1, n_train // 8)``, ``n_train`` being the
+        sequences left after the validation split. Small data sets then get
+        enough optimizer steps to learn (issue #10: on 10-23 training
+        sequences, batches of 32 left the reconstruction barely trained).
     learning_rate : float, default=1e-3
         Step size of the optimizer (ignored when ``optimizer`` is an
         instance, which carries its own).
@@ -175,7 +180,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         max_steps=128,
         activation="tanh",
         epochs=100,
-        batch_size=32,
+        batch_size="auto",
         learning_rate=1e-3,
         optimizer="adam",
         dropout=0.0,

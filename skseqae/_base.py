@@ -52,7 +52,10 @@ class _BaseSequenceAutoencoder(
         "max_steps": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [StrOptions(ACTIVATIONS)],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(OPTIMIZERS), HasMethods(["get_config", "apply"])],
         "dropout": [Interval(Real, 0, 1, closed="left")],

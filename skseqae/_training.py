@@ -9,7 +9,7 @@ as in ``model.fit``. The optimizer's state leaves a fit as NumPy arrays
 (:class:`FitResult`), from which ``warm_start`` and ``partial_fit`` resume.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -138,6 +138,9 @@ def train(model, spec, data, settings, rng, owner, optimizer_state=None, at_rest
         standardization means, which training holds at zero).
     """
     train_idx, val_idx = _split(len(data.lengths), settings.validation_fraction, rng)
+    settings = replace(
+        settings, batch_size=resolve_batch_size(settings.batch_size, len(train_idx))
+    )
     steps = architecture(spec).steps(settings.optimizer)
     with steps.optimizer() as optimizer:
         _resume(optimizer, settings, optimizer_state)
@@ -163,6 +166,25 @@ def _resume(optimizer, settings, state):
             variable.assign(value)
     if isinstance(settings.optimizer, str):  # the parameter wins over the state
         optimizer.learning_rate = settings.learning_rate
+
+
+#: ``batch_size="auto"`` cuts every epoch into at least this many steps ...
+MIN_STEPS_PER_EPOCH = 8
+#: ... with batches of at most this many sequences.
+MAX_AUTO_BATCH_SIZE = 32
+
+
+def resolve_batch_size(batch_size, n_train):
+    """The batch size for ``n_train`` training sequences.
+
+    ``"auto"`` is 32 from 256 training sequences up and smaller below, so
+    that small data sets still get :data:`MIN_STEPS_PER_EPOCH` optimizer
+    steps per epoch (a set of 20 sequences in batches of 32 would get one
+    step per epoch and stop barely trained).
+    """
+    if batch_size != "auto":
+        return batch_size
+    return int(min(MAX_AUTO_BATCH_SIZE, max(1, n_train // MIN_STEPS_PER_EPOCH)))
 
 
 def _split(n, fraction, rng):

@@ -136,6 +136,36 @@ def test_callbacks_get_batch_hooks_and_the_estimators_own_model():
     assert all(np.array_equal(a, b) for a, b in zip(first, _weights(rec.model)))
 
 
+@pytest.mark.parametrize(
+    "n, validation_fraction, steps_per_epoch",
+    [
+        (24, None, 8),  # batches of 3
+        (24, 0.25, 9),  # 18 left after the validation split: batches of 3
+        (10, None, 10),  # batches of 1
+        (300, None, 10),  # 256 and more: batches of 32
+    ],
+)
+def test_auto_batch_size_gives_small_sets_at_least_8_steps_per_epoch(
+    n, validation_fraction, steps_per_epoch
+):
+    rec = Recorder()
+    X = sine_batch(n, 6, n_features=1)
+    _ae(
+        batch_size="auto",
+        epochs=1,
+        validation_fraction=validation_fraction,
+        callbacks=[rec],
+    ).fit(X)
+    assert rec.iterations == [steps_per_epoch]
+
+
+def test_auto_is_the_default_batch_size_and_other_strings_are_refused():
+    assert LSTMAutoencoderTransformer().batch_size == "auto"
+    assert CompositeLSTMAutoencoder().batch_size == "auto"
+    with pytest.raises(ValueError, match="batch_size"):
+        _ae(batch_size="big").fit(X_SMALL)
+
+
 def test_learning_rate_scheduler_sets_the_fits_learning_rate():
     sched = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 0.0)
     ae = _ae(epochs=3, callbacks=[sched], validation_fraction=None, shuffle=False)
