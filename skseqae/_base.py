@@ -484,18 +484,6 @@ class _BaseSequenceAutoencoder(
             lengths, layout, width, self._n_step_features, self._offset
         )
 
-    def _run_model(self, seqs):
-        """All outputs of ``model_`` (reconstruction first), NaN-padded, float64.
-
-        Pads every output whole: for small data and tests.
-        """
-        from ._compiled import architecture
-        from ._inference import run_chunked
-
-        run = partial(architecture(self._spec).run, "autoencoder", self._weights())
-        outputs = run_chunked(run, seqs.shifted(self._offset), self._budget())
-        return [o.astype(np.float64) + self._offset for o in outputs]
-
     @property
     def _n_features_out(self):
         return self._spec.code_size

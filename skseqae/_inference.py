@@ -83,32 +83,6 @@ def iter_decoded(fn, codes, n_steps, max_steps):
         yield slice(start, start + rows), out[: min(rows, len(codes) - start)]
 
 
-def run_chunked(fn, seqs, max_steps):
-    """Apply ``fn`` to all sequences; return its outputs in input order.
-
-    Assembles every output whole (NaN-padded to the longest): for small
-    data and tests. The estimators consume :func:`iter_chunks` instead.
-
-    Parameters
-    ----------
-    fn : callable
-        Maps a (batch, T, F) float32 array to one array or a list of arrays,
-        each (batch, d) or (batch, T_out, d).
-    seqs : Sequences
-        The sequences; only one chunk at a time is padded.
-    max_steps : int
-        Chunk budget in time steps (see :func:`step_budget`).
-
-    Returns
-    -------
-    list of ndarray
-        One float32 array per output of ``fn``; time axes padded with NaN to
-        the longest chunk output.
-    """
-    results = [(index, out) for index, _, out in iter_chunks(fn, seqs, max_steps)]
-    return [_assemble(len(seqs), results, k) for k in range(len(results[0][1]))]
-
-
 def _pad_rows(batch, multiple=ROW_MULTIPLE):
     """Pad the batch with zero sequences to a multiple of ``multiple`` rows.
 
@@ -121,19 +95,3 @@ def _pad_rows(batch, multiple=ROW_MULTIPLE):
 
 
 _chunks = length_chunks  # the chunking rule lives with the sequences
-
-
-def _assemble(n, results, k):
-    first = results[0][1][k]
-    if first.ndim == 2:
-        out = np.empty((n, first.shape[1]), dtype=np.float32)
-    else:
-        steps = max(r[1][k].shape[1] for r in results)
-        out = np.full((n, steps, first.shape[2]), np.nan, dtype=np.float32)
-    for index, outputs in results:
-        o = outputs[k]
-        if o.ndim == 2:
-            out[index] = o
-        else:
-            out[index, : o.shape[1]] = o
-    return out

@@ -10,7 +10,7 @@ import pytest
 from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
 from skseqae._backend import keras, tf
 from skseqae._compiled import architecture, make_optimizer
-from skseqae._inference import _chunks, run_chunked
+from skseqae._inference import _chunks
 from skseqae._training import batches
 
 from .conftest import sine_batch
@@ -45,20 +45,19 @@ def test_chunks_respect_the_step_budget():
         assert (c.stop - c.start) * lengths[c.stop - 1] <= 2000 or c.stop - c.start == 1
 
 
-def test_chunked_inference_equals_one_chunk(ragged):
+def test_chunked_inference_equals_one_chunk(ragged, monkeypatch):
     ae = LSTMAutoencoderTransformer(units=4, epochs=1, random_state=0).fit(ragged)
-    seqs = ae._validated(ragged)
-    whole = ae._run_model(seqs)[0]
-    from skseqae._compiled import architecture
+    lengths = np.sort(ae._validated(ragged).lengths)
+    assert len(list(_chunks(lengths, ae._budget()))) == 1
+    whole = ae.reconstruct(ragged), ae.transform(ragged), ae.score_samples(ragged)
+    monkeypatch.setattr(ae, "_budget", lambda: 20)
+    assert len(list(_chunks(lengths, 20))) > 3
+    small = ae.reconstruct(ragged), ae.transform(ragged), ae.score_samples(ragged)
+    for a, b in zip(small[0], whole[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(small[1], whole[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(small[2], whole[2], rtol=1e-5, atol=1e-7)
 
-    predict = lambda x: architecture(ae._spec).predict(ae.model_, x)  # noqa: E731
-    small = run_chunked(predict, seqs, max_steps=20)[0]
-    # Steps past a sequence's end are padding (the callers drop them).
-    for a, b, n in zip(small, whole, seqs.lengths):
-        np.testing.assert_allclose(a[:n], b[:n], rtol=1e-5, atol=1e-6)
-
-
-# ------------------------------------------------- training core (issue #11, #13)
 
 X_SMALL = sine_batch(24, 10, n_features=2)
 
