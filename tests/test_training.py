@@ -59,6 +59,8 @@ def test_chunked_inference_equals_one_chunk(ragged, monkeypatch):
     np.testing.assert_allclose(small[2], whole[2], rtol=1e-5, atol=1e-7)
 
 
+# ------------------------------------------------- training core (issue #11, #13)
+
 X_SMALL = sine_batch(24, 10, n_features=2)
 
 
