@@ -127,10 +127,11 @@ def one_class_split(name):
     """Fitted and scored sequences of the one-class task, and the labels."""
     X, y, _, _ = load_dataset(name)
     classes, counts = np.unique(y, return_counts=True)
-    normal = X[y == classes[np.argmax(counts)]]
+    is_normal = y == classes[np.argmax(counts)]
+    normal = X[is_normal]
     order = np.random.default_rng(0).permutation(len(normal))
     held, fitted = normal[order[: len(normal) // 3]], normal[order[len(normal) // 3 :]]
-    scored = np.concatenate([held, X[y != classes[np.argmax(counts)]]])
+    scored = np.concatenate([held, X[~is_normal]])
     is_anomaly = np.r_[np.zeros(len(held)), np.ones(len(scored) - len(held))]
     return fitted, scored, is_anomaly
 
