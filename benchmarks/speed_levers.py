@@ -1,8 +1,10 @@
 """What could change speed (levers) and where the time goes (profile).
 
-Levers: batch size, padding a single sequence to 8 rows, and (full run) the
-chunk budget and the pooled encodings. Profile: a training step split into
-Python, graph and TensorFlow ops, and one fused LSTM layer against PyTorch's.
+Levers: batch size, padding a single sequence to 8 rows, the decoder's
+input product computed once per sequence (a proposal, measured on the layer
+alone), and (full run) the chunk budget and the pooled encodings. Profile:
+a training step split into Python, graph and TensorFlow ops, and one fused
+LSTM layer against PyTorch's.
 """
 
 import collections
@@ -51,10 +53,76 @@ def part_levers(cfg, table, rng):
     ms, _ = latencies(calls)
     what = "lever: one-sequence transform latency, no padding to 8 rows vs now"
     table.add("L", what, ms["no row padding"], ms["now"], "ms")
+    decoder_input(cfg, table, rng)
     if cfg.extras:
         chunk_budgets(cfg, table, rng, est)
         if SEED_ENCODING:
             encodings(cfg, table, rng)
+
+
+def decoder_input(cfg, table, rng, batch=32):
+    """A proposal: the decoder's input product once per sequence, not per step.
+
+    The first decoder LSTM reads the same code at every step, so ``code @
+    kernel`` could be computed once and fed to the fused kernel as a
+    ``4 * units``-wide input through a fixed identity weight (the same maths
+    and weights; checked here to float32 round-off). Forward and backward of
+    that layer alone, as now and as proposed, for the default code of 64 and
+    of 100 units (6 x units wide) over ``timesteps / 2`` pooled steps.
+    """
+    steps = -(-cfg.timesteps // 2)
+    for units in (64, 100):
+        variants = _decoder_input_variants(rng, batch, steps, units)
+        (h_now, g_now), (h_new, g_new) = (f() for f in variants.values())
+        np.testing.assert_allclose(h_new, h_now, atol=1e-5)
+        for a, b in zip(g_new, g_now):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
+        note(f"levers: decoder input product once per sequence, {units} units")
+        runs = interleaved(
+            {
+                k: lambda f=f: np.median(timings(lambda: f()[0].numpy(), 20))
+                for k, f in variants.items()
+            },
+            cfg.step_reps,
+        )
+        what = (
+            f"lever: first decoder LSTM forward + backward, {units} units, code "
+            f"{6 * units} wide, T {steps}, B {batch}: input product once per "
+            "sequence vs now"
+        )
+        ms = {k: np.median(v) * 1e3 for k, v in runs.items()}
+        table.add("L", what, ms["proposed"], ms["now"], "ms")
+
+
+def _decoder_input_variants(rng, batch, steps, units):
+    """Traced forward + backward of the layer, as now and as proposed."""
+    from skseqae._layers import _block_lstm
+
+    width, gates = 6 * units, 4 * units
+    code = tf.constant(rng.normal(size=(batch, width)).astype(np.float32))
+    kernel = tf.Variable(rng.normal(0, 0.05, (width, gates)).astype(np.float32))
+    recurrent = tf.Variable(rng.normal(0, 0.05, (units, gates)).astype(np.float32))
+    bias = tf.Variable(np.zeros(gates, np.float32))
+    zeros = tf.zeros((batch, units))
+
+    def layer(inputs_and_weight):
+        with tf.GradientTape() as tape:
+            h, _ = _block_lstm(*inputs_and_weight(), bias)
+            loss = tf.reduce_sum(h * h)
+        return h, tape.gradient(loss, [kernel, recurrent, bias])
+
+    def now():
+        x = tf.repeat(code[None], steps, axis=0)
+        return x, zeros, zeros, tf.concat([kernel, recurrent], 0)
+
+    def proposed():
+        x = tf.broadcast_to((code @ kernel)[None], [steps, batch, gates])
+        return x, zeros, zeros, tf.concat([tf.eye(gates), recurrent], 0)
+
+    return {
+        "now": tf.function(lambda: layer(now)),
+        "proposed": tf.function(lambda: layer(proposed)),
+    }
 
 
 def chunk_budgets(cfg, table, rng, est):
