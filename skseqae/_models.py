@@ -179,9 +179,10 @@ def _encode(spec, seeds, x, lengths):
     return Readout(spec.encoding, name="readout")(states, lengths)
 
 
-def _lstm(spec, n_units, seeds, name):
+def _lstm(spec, n_units, seeds, name, repeated_input=False):
     return FastLSTM(
         n_units,
+        repeated_input=repeated_input,
         activation=spec.activation,
         return_sequences=True,
         dropout=spec.dropout,
@@ -205,8 +206,8 @@ def _decoder_layers(spec, name, seeds):
         )
         rnn = keras.layers.RNN(cell, return_sequences=True, name=f"{name}_rnn")
         return [rnn, Unstandardize(name=f"{name}_unstandardize")]
-    layers = [
-        _lstm(spec, n, seeds, f"{name}_lstm_{i}")
+    layers = [  # the first reads the code, the same vector at every step
+        _lstm(spec, n, seeds, f"{name}_lstm_{i}", repeated_input=i == 0)
         for i, n in enumerate(reversed(spec.units))
     ]
     layers.append(

@@ -37,6 +37,32 @@ def test_fast_lstm_matches_keras_outputs_and_gradients(batch, n_features):
         np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("batch, width", [(6, 30), (5, 21), (1, 40), (4, 8)])
+def test_repeated_input_lstm_matches_keras_outputs_and_gradients(batch, width):
+    # A decoder's first LSTM reads the code at every step; wider than the
+    # 4 x 5 gates, the product with the kernel is taken once per sequence
+    # (width 8 is narrower: the usual path). Same outputs, same gradients.
+    code = np.random.default_rng(1).standard_normal((batch, width)).astype(np.float32)
+    reference = keras.layers.LSTM(5, return_sequences=True, seed=1)
+    fast = FastLSTM(5, return_sequences=True, seed=1, repeated_input=True)
+    reference.build((batch, 9, width))
+    fast.build((batch, 9, width))
+    fast.set_weights(reference.get_weights())
+    grads = []
+    for layer in (reference, fast):
+        code_in = tf.Variable(code)
+        with tf.GradientTape() as tape:
+            out = layer(tf.repeat(code_in[:, None, :], 9, axis=1))
+            loss = tf.reduce_sum(out**2)
+        grads.append(tape.gradient(loss, [*layer.trainable_variables, code_in]))
+        np.testing.assert_allclose(
+            out, reference(np.repeat(code[:, None], 9, 1)), atol=1e-5
+        )
+    for g_ref, g_fast in zip(*grads):
+        np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
+    assert FastLSTM.from_config(fast.get_config()).repeated_input
+
+
 def test_fast_lstm_falls_back_for_other_activations():
     x = np.ones((2, 4, 3), np.float32)
     layer = FastLSTM(3, activation="relu", return_sequences=True)
