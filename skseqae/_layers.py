@@ -233,7 +233,6 @@ class FastLSTM(keras.layers.LSTM):
             keep = cell.get_dropout_mask(sequences[:, 0, :])
             sequences = sequences * ops.expand_dims(keep, 1)
         bias = cell.bias if cell.use_bias else tf.zeros([4 * cell.units])
-        weights = tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
         gates = 4 * cell.units
         if self.repeated_input and sequences.shape[-1] > gates:
             # Every step reads the same vector: take its product with the
@@ -243,6 +242,8 @@ class FastLSTM(keras.layers.LSTM):
                 once[:, None, :], [tf.shape(once)[0], tf.shape(sequences)[1], gates]
             )
             weights = tf.concat([tf.eye(gates), cell.recurrent_kernel], axis=0)
+        else:
+            weights = tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
         batch = tf.shape(sequences)[0]
         # The kernel is slow (and logs a warning) when both the batch size and
         # the input size are odd: pad the batch with one row of zeros then.
