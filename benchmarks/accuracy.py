@@ -37,10 +37,11 @@ Usage::
 
 ``--quick`` leaves out the three long sets (OSULeaf, ACSF1, PLAID) unless
 ``--datasets`` names them, and runs the one-class anomaly task with one seed
-instead of three. On 2 quiet CPU cores (with ``batch_size="auto"``) it took
-6 min 37 s, and ``--quick --datasets osuleaf,acsf1,plaid`` 5 min 31 s; on
-cores shared with other jobs (load average 15-28) the same work took 29 and
-50 minutes. ``--params`` sets
+instead of three. On 2 quiet CPU cores it took 4 min 3 s, and ``--quick
+--datasets osuleaf,acsf1,plaid`` 4 min 19 s (6 min 37 s and 5 min 31 s
+before the decoders took the code's input product once per sequence; 29
+and 50 minutes on cores shared with other jobs, load average 15-28, with
+the previous defaults). ``--params`` sets
 estimator parameters for both autoencoder columns (for example the previous
 defaults, to compare).
 """

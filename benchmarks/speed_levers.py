@@ -1,8 +1,9 @@
 """What could change speed (levers) and where the time goes (profile).
 
 Levers: batch size, padding a single sequence to 8 rows, the decoder's
-input product computed once per sequence (a proposal, measured on the layer
-alone), and (full run) the chunk budget and the pooled encodings. Profile:
+input product computed once per sequence (what ``FastLSTM(repeated_input=
+True)`` does, against the per-step product it replaced), and (full run) the
+chunk budget and the pooled encodings. Profile:
 a training step split into Python, graph and TensorFlow ops, and one fused
 LSTM layer against PyTorch's.
 """
@@ -61,21 +62,22 @@ def part_levers(cfg, table, rng):
 
 
 def decoder_input(cfg, table, rng, batch=32):
-    """A proposal: the decoder's input product once per sequence, not per step.
+    """The decoder's input product once per sequence, against once per step.
 
-    The first decoder LSTM reads the same code at every step, so ``code @
-    kernel`` could be computed once and fed to the fused kernel as a
-    ``4 * units``-wide input through a fixed identity weight (the same maths
-    and weights; checked here to float32 round-off). Forward and backward of
-    that layer alone, as now and as proposed, for the default code of 64 and
-    of 100 units (6 x units wide) over ``timesteps / 2`` pooled steps.
+    The first decoder LSTM reads the same code at every step, so
+    ``FastLSTM(repeated_input=True)`` computes ``code @ kernel`` once and
+    feeds it to the fused kernel as a ``4 * units``-wide input through a
+    fixed identity weight (the same maths and weights; checked here to
+    float32 round-off). Forward and backward of the fused kernel as that
+    layer runs it, both ways, for the default code of 64 and of 100 units
+    (6 x units wide) over ``timesteps / 2`` pooled steps.
     """
     steps = -(-cfg.timesteps // 2)
     for units in (64, 100):
         variants = _decoder_input_variants(rng, batch, steps, units)
-        (h_now, g_now), (h_new, g_new) = (f() for f in variants.values())
-        np.testing.assert_allclose(h_new, h_now, atol=1e-5)
-        for a, b in zip(g_new, g_now):
+        (h_old, g_old), (h_new, g_new) = (f() for f in variants.values())
+        np.testing.assert_allclose(h_new, h_old, atol=1e-5)
+        for a, b in zip(g_new, g_old):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
         note(f"levers: decoder input product once per sequence, {units} units")
         runs = interleaved(
@@ -88,14 +90,14 @@ def decoder_input(cfg, table, rng, batch=32):
         what = (
             f"lever: first decoder LSTM forward + backward, {units} units, code "
             f"{6 * units} wide, T {steps}, B {batch}: input product once per "
-            "sequence vs now"
+            "sequence (now) vs once per step (before)"
         )
         ms = {k: np.median(v) * 1e3 for k, v in runs.items()}
-        table.add("L", what, ms["proposed"], ms["now"], "ms")
+        table.add("L", what, ms["once"], ms["per step"], "ms")
 
 
 def _decoder_input_variants(rng, batch, steps, units):
-    """Traced forward + backward of the layer, as now and as proposed."""
+    """Traced forward + backward of the layer's kernel, both ways."""
     from skseqae._layers import _block_lstm
 
     width, gates = 6 * units, 4 * units
@@ -111,17 +113,17 @@ def _decoder_input_variants(rng, batch, steps, units):
             loss = tf.reduce_sum(h * h)
         return h, tape.gradient(loss, [kernel, recurrent, bias])
 
-    def now():
+    def per_step():
         x = tf.repeat(code[None], steps, axis=0)
         return x, zeros, zeros, tf.concat([kernel, recurrent], 0)
 
-    def proposed():
+    def once():
         x = tf.broadcast_to((code @ kernel)[None], [steps, batch, gates])
         return x, zeros, zeros, tf.concat([tf.eye(gates), recurrent], 0)
 
     return {
-        "now": tf.function(lambda: layer(now)),
-        "proposed": tf.function(lambda: layer(proposed)),
+        "per step": tf.function(lambda: layer(per_step)),
+        "once": tf.function(lambda: layer(once)),
     }
 
 

@@ -74,12 +74,14 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     epochs : int, default=100
         Maximum number of passes over the training data.
     batch_size : int or "auto", default="auto"
-        Sequences per gradient step. ``"auto"`` is 32, or fewer when there
-        are under 256 training sequences, so that every epoch takes at
-        least 8 steps: ``max(1, n_train // 8)``, ``n_train`` being the
-        sequences left after the validation split. Small data sets then get
-        enough optimizer steps to learn (issue #10: on 10-23 training
-        sequences, batches of 32 left the reconstruction barely trained).
+        Sequences per gradient step. ``"auto"`` is
+        ``min(32, max(1, n_train // 8))``, ``n_train`` being the sequences
+        left after the validation split (for ``partial_fit``, the chunk's
+        sequences, like scikit-learn's MLP): 32 from 256 sequences up, and
+        below that small enough for at least 8 steps per epoch (every
+        sequence its own step under 8). Small data sets then get enough
+        optimizer steps to learn (issue #10: on 10-23 training sequences,
+        batches of 32 left the reconstruction barely trained).
     learning_rate : float, default=1e-3
         Step size of the optimizer (ignored when ``optimizer`` is an
         instance, which carries its own).

@@ -158,6 +158,8 @@ class _BaseSequenceAutoencoder(
         optimizer's state (moments, step count) of the previous calls, or of
         a previous ``fit``. ``n_iter_`` counts the passes, ``history_``
         gains one ``loss`` per call, and callbacks see one epoch per call.
+        ``batch_size="auto"`` is worked out from each chunk's size (32 for
+        chunks of 256 sequences or more).
 
         Parameters
         ----------

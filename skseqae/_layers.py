@@ -208,7 +208,10 @@ class FastLSTM(keras.layers.LSTM):
         with the kernel once per sequence, not once per step, when the input
         is wider than the ``4 * units`` gates: the same results and weights,
         about 0.8x the time of the layer (``benchmarks/speed_levers.py``).
-        Only the first step's input is read.
+        Only the first step's input is read. It is left out of the layer's
+        config, so files written now stay readable by earlier skseqae
+        versions; skseqae's loaders rebuild the networks with it, and a bare
+        ``.keras`` file loads without it (the per-step path, same results).
     **kwargs
         Passed to ``keras.layers.LSTM``.
     """
@@ -269,9 +272,6 @@ class FastLSTM(keras.layers.LSTM):
         else:
             outputs = tf.expand_dims(h[-1], 1)
         return h[-1], outputs, [h[-1], c[-1]]
-
-    def get_config(self):
-        return {**super().get_config(), "repeated_input": self.repeated_input}
 
     def _fused_kernel_applies(self, mask):
         cell = self.cell

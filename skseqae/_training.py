@@ -81,7 +81,7 @@ class FitSettings:
     """
 
     epochs: int
-    batch_size: int
+    batch_size: object  # int, or "auto" until train() resolves it
     learning_rate: float
     optimizer: object
     loss_weights: tuple

@@ -141,8 +141,9 @@ def test_callbacks_get_batch_hooks_and_the_estimators_own_model():
     "n, validation_fraction, steps_per_epoch",
     [
         (24, None, 8),  # batches of 3
-        (24, 0.25, 9),  # 18 left after the validation split: batches of 3
+        (24, 0.25, 9),  # 18 left after the validation split: batches of 2
         (10, None, 10),  # batches of 1
+        (5, None, 5),  # under 8: one sequence per step
         (300, None, 10),  # 256 and more: batches of 32
     ],
 )
@@ -158,6 +159,20 @@ def test_auto_batch_size_gives_small_sets_at_least_8_steps_per_epoch(
         callbacks=[rec],
     ).fit(X)
     assert rec.iterations == [steps_per_epoch]
+
+
+def test_auto_batch_size_in_partial_fit_and_the_composite():
+    # partial_fit works the batch size out from each chunk, like fit.
+    rec = Recorder()
+    ae = _ae(batch_size="auto", callbacks=[rec])
+    ae.partial_fit(sine_batch(16, 6, n_features=1))
+    ae.partial_fit(sine_batch(40, 6, n_features=1))
+    assert rec.iterations == [8, 16]  # batches of 2, then of 5
+    rec = Recorder()
+    model = CompositeLSTMAutoencoder(
+        n_future=2, units=4, epochs=1, validation_fraction=None, callbacks=[rec]
+    ).fit(sine_batch(24, 8, n_features=1))
+    assert model.batch_size == "auto" and rec.iterations == [8]
 
 
 def test_auto_is_the_default_batch_size_and_other_strings_are_refused():
