@@ -1,11 +1,10 @@
 """What could change speed (levers) and where the time goes (profile).
 
 Levers: batch size, padding a single sequence to 8 rows, the decoder's
-input product computed once per sequence (what ``FastLSTM(repeated_input=
-True)`` does, against the per-step product it replaced), and (full run) the
-chunk budget and the pooled encodings. Profile:
-a training step split into Python, graph and TensorFlow ops, and one fused
-LSTM layer against PyTorch's.
+input product computed once per sequence (``FastLSTM(repeated_input=True)``
+against the per-step product it replaced), and (full run) the chunk budget
+and the pooled encodings. Profile: a training step split into Python, graph
+and TensorFlow ops, and one fused LSTM layer against PyTorch's.
 """
 
 import collections
@@ -68,9 +67,9 @@ def decoder_input(cfg, table, rng, batch=32):
     ``FastLSTM(repeated_input=True)`` computes ``code @ kernel`` once and
     feeds it to the fused kernel as a ``4 * units``-wide input through a
     fixed identity weight (the same maths and weights; checked here to
-    float32 round-off). Forward and backward of the fused kernel as that
-    layer runs it, both ways, for the default code of 64 and of 100 units
-    (6 x units wide) over ``timesteps / 2`` pooled steps.
+    float32 round-off). Forward and backward of that layer with and without
+    ``repeated_input``, same weights, for the default code of 64 and of 100
+    units (6 x units wide) over ``timesteps / 2`` pooled steps.
     """
     steps = -(-cfg.timesteps // 2)
     for units in (64, 100):
@@ -97,33 +96,29 @@ def decoder_input(cfg, table, rng, batch=32):
 
 
 def _decoder_input_variants(rng, batch, steps, units):
-    """Traced forward + backward of the layer's kernel, both ways."""
-    from skseqae._layers import _block_lstm
+    """Traced forward + backward of ``FastLSTM`` both ways, same weights."""
+    from skseqae._layers import FastLSTM
 
-    width, gates = 6 * units, 4 * units
+    width = 6 * units
     code = tf.constant(rng.normal(size=(batch, width)).astype(np.float32))
-    kernel = tf.Variable(rng.normal(0, 0.05, (width, gates)).astype(np.float32))
-    recurrent = tf.Variable(rng.normal(0, 0.05, (units, gates)).astype(np.float32))
-    bias = tf.Variable(np.zeros(gates, np.float32))
-    zeros = tf.zeros((batch, units))
+    x = tf.repeat(code[:, None, :], steps, axis=1)
+    layers = {
+        name: FastLSTM(units, return_sequences=True, repeated_input=repeated)
+        for name, repeated in (("per step", False), ("once", True))
+    }
+    for layer in layers.values():
+        layer.build(x.shape)
+    layers["once"].set_weights(layers["per step"].get_weights())
 
-    def layer(inputs_and_weight):
+    def forward_backward(layer):
         with tf.GradientTape() as tape:
-            h, _ = _block_lstm(*inputs_and_weight(), bias)
+            h = layer(x)
             loss = tf.reduce_sum(h * h)
-        return h, tape.gradient(loss, [kernel, recurrent, bias])
-
-    def per_step():
-        x = tf.repeat(code[None], steps, axis=0)
-        return x, zeros, zeros, tf.concat([kernel, recurrent], 0)
-
-    def once():
-        x = tf.broadcast_to((code @ kernel)[None], [steps, batch, gates])
-        return x, zeros, zeros, tf.concat([tf.eye(gates), recurrent], 0)
+        return h, tape.gradient(loss, layer.trainable_variables)
 
     return {
-        "per step": tf.function(lambda: layer(per_step)),
-        "once": tf.function(lambda: layer(once)),
+        name: tf.function(lambda layer=layer: forward_backward(layer))
+        for name, layer in layers.items()
     }
 
 
