@@ -93,13 +93,10 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         Maximum number of passes over the training data.
     batch_size : int or "auto", default="auto"
         Sequences per gradient step. ``"auto"`` is
-        ``min(32, max(1, n_train // 8))``, ``n_train`` being the sequences
-        left after the validation split (for ``partial_fit``, the chunk's
-        sequences, like scikit-learn's MLP): 32 from 256 sequences up, and
-        below that small enough for at least 8 steps per epoch (every
-        sequence its own step under 8). Small data sets then get enough
-        optimizer steps to learn (issue #10: on 10-23 training sequences,
-        batches of 32 left the reconstruction barely trained).
+        ``min(32, max(1, n_train // 8))`` for the ``n_train`` sequences left
+        after the validation split (or in a ``partial_fit`` chunk), so that
+        small sets get at least 8 steps per epoch (see
+        :class:`LSTMAutoencoderTransformer`).
     learning_rate : float, default=1e-3
         Step size of the optimizer (ignored for an optimizer instance).
     optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"} or \

@@ -235,8 +235,8 @@ class FastLSTM(keras.layers.LSTM):
         if training and cell.dropout:
             keep = cell.get_dropout_mask(sequences[:, 0, :])
             sequences = sequences * ops.expand_dims(keep, 1)
-        bias = cell.bias if cell.use_bias else tf.zeros([4 * cell.units])
         gates = 4 * cell.units
+        bias = cell.bias if cell.use_bias else tf.zeros([gates])
         if self.repeated_input and sequences.shape[-1] > gates:
             # Every step reads the same vector: take its product with the
             # kernel once, and let the kernel add it through an identity.
