@@ -74,14 +74,13 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         Also read each sequence backwards with a second LSTM per encoder
         layer; the code joins both directions (twice the features). See
         :class:`LSTMAutoencoderTransformer` for the measurements.
-    max_steps : int or None, default=256
+    max_steps : int or None, default=128
         Longest context the LSTMs read in training: longer contexts are
         averaged over windows of ``ceil(n_timesteps_ / max_steps)`` steps
         before the encoder, and the reconstruction is repeated back to
         each input's length. The future decoder always predicts
         ``n_future`` steps at the data's own resolution. None reads every
-        step. The default is :class:`LSTMAutoencoderTransformer`'s (see
-        there for how it was chosen).
+        step.
     activation : str, default="tanh"
         Activation of every LSTM. With an unbounded one (relu, elu, selu,
         gelu, linear) every LSTM clips its cell state to [-5, 5], as
@@ -194,7 +193,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         units=64,
         encoding="last_mean_max",
         bidirectional=True,
-        max_steps=256,
+        max_steps=128,
         activation="tanh",
         epochs=100,
         batch_size="auto",
