@@ -11,6 +11,7 @@ spec and arrays and rebuilds them on loading.
 
 import contextlib
 import warnings
+import weakref
 from abc import abstractmethod
 from dataclasses import replace
 from functools import partial
@@ -465,21 +466,24 @@ class _BaseSequenceAutoencoder(
         return step_budget(self._spec.units, self._n_step_features)
 
     def _weights(self):
-        """``model_``'s weight values for inputs centred by ``_offset``.
+        """Handles of ``model_``'s variables, for ``Architecture.run``.
 
         The estimator's own methods feed the network each feature minus its
-        float64 offset (the training mean), so the ``mean`` of the
-        standardization layers is zero for them; the standalone Keras models
+        float64 offset (the training mean), so ``run`` takes the ``mean`` of
+        the standardization layers as zero; the standalone Keras models
         keep the training mean (float32) and take the data as it is.
+
+        Cached per model: collecting a Keras model's variables takes longer
+        than encoding a short sequence. A fitted model's variables are
+        assigned to, never replaced, so the handles stay valid.
         """
-        centred = {id(v) for v in _scaling_means(self.model_)}
-        return (
-            [v.value for v in self.model_.trainable_variables],
-            [
-                np.zeros(v.shape, np.float32) if id(v) in centred else v.value
-                for v in self.model_.non_trainable_variables
-            ],
-        )
+        handles = _HANDLES.get(self.model_)
+        if handles is None:
+            handles = _HANDLES[self.model_] = (
+                [v.handle for v in self.model_.trainable_variables],
+                [v.handle for v in self.model_.non_trainable_variables],
+            )
+        return handles
 
     def _output(self, lengths, layout, width):
         return SequenceOutput(
@@ -562,6 +566,10 @@ class _BaseSequenceAutoencoder(
         tags.input_tags.allow_nan = False  # NaN only as trailing padding
         tags.target_tags.required = False
         return tags
+
+
+#: ``model_`` -> the resource handles of its variables (see ``_weights``).
+_HANDLES = weakref.WeakKeyDictionary()
 
 
 def _scaling_means(model):

@@ -81,3 +81,23 @@ def test_inverse_transform_in_chunks_equals_one_chunk():
     assert len(parts) == 10
     small = np.concatenate([out for _, out in parts]) + ae._offset
     np.testing.assert_allclose(small, whole, rtol=1e-5, atol=1e-6)
+
+
+def test_outputs_follow_weights_assigned_through_keras_after_fit():
+    # Inference reads the variables in the graph through handles cached per
+    # model: weights set through Keras after fit must be the ones used.
+    from skseqae._layers import FastLSTM
+
+    X = [np.sin(np.arange(12) / 3.0 + p)[:, None] for p in np.linspace(0, 3, 20)]
+    ae = LSTMAutoencoderTransformer(units=4, epochs=1, random_state=0).fit(X)
+    assert np.abs(ae.transform(X)).max() > 0.01
+    reconstruction = ae.reconstruct(X)
+    for layer in ae.encoder_.layers:
+        if isinstance(layer, FastLSTM):
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    # Zero weights and bias: every cell and hidden state stays 0.
+    np.testing.assert_array_equal(ae.transform(X), 0.0)
+    # The decoder now reads a zero code: every sequence decodes the same.
+    changed = np.asarray(ae.reconstruct(X))  # a list of equal-length arrays
+    assert not np.allclose(changed, np.asarray(reconstruction))
+    np.testing.assert_allclose(changed, changed[:1].repeat(len(X), 0), atol=1e-6)
