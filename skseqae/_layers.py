@@ -140,6 +140,9 @@ class ReverseEach(keras.layers.Layer):
 # reached hidden values of 17,031 after 3 epochs (loss 5e9 in epoch 1);
 # clipped, at most 4.6. Bounded activations are left unclipped.
 CELL_CLIP = 5.0
+#: Most rows for which :class:`FastLSTM` with ``repeated_input`` feeds the
+#: kernel each step's batch identity matrix (``steps * rows**2`` floats).
+REPEATED_ROWS_MAX = 128
 _BOUNDED_ACTIVATIONS = ("tanh", "sigmoid", "softsign", "hard_sigmoid", "hard_tanh")
 
 
@@ -236,17 +239,67 @@ class FastLSTM(keras.layers.LSTM):
             keep = cell.get_dropout_mask(sequences[:, 0, :])
             sequences = sequences * ops.expand_dims(keep, 1)
         gates = 4 * cell.units
-        bias = cell.bias if cell.use_bias else tf.zeros([gates])
-        if self.repeated_input and sequences.shape[-1] > gates:
-            # Every step reads the same vector: take its product with the
-            # kernel once, and let the kernel add it through an identity.
-            once = tf.matmul(sequences[:, 0, :], cell.kernel)
-            sequences = tf.broadcast_to(
-                once[:, None, :], [tf.shape(once)[0], tf.shape(sequences)[1], gates]
+        bias = tf.convert_to_tensor(cell.bias if cell.use_bias else tf.zeros([gates]))
+        if self.repeated_input:
+            return self._repeated_input_loop(sequences, initial_state, bias)
+        weights = tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
+        return self._fused(sequences, initial_state, weights, bias)
+
+    def _repeated_input_loop(self, sequences, initial_state, bias):
+        """The fused kernel when every step reads the same vector.
+
+        The kernel adds the vector's product with the input kernel at every
+        step, through the narrowest of three equivalent inputs: the vector
+        itself with the kernel (as usual); ``once``, that product taken once
+        per sequence, with an identity weight (inputs wider than the
+        ``4 * units`` gates); or each step's batch identity matrix with
+        ``once`` as the weight, for batches narrower than both (training
+        batches): row ``b`` of the identity picks row ``b`` of ``once``, and
+        the weight's gradient is ``once``'s. The last costs ``steps *
+        batch**2`` floats, so it runs for at most ``REPEATED_ROWS_MAX``
+        rows.
+        """
+        cell = self.cell
+        gates = 4 * cell.units
+        width = sequences.shape[-1]
+        recurrent = cell.recurrent_kernel
+
+        def once():
+            return tf.matmul(sequences[:, 0, :], cell.kernel)
+
+        def by_width():
+            if width <= gates:
+                weights = tf.concat([cell.kernel, recurrent], axis=0)
+                return self._fused(sequences, initial_state, weights, bias)
+            product = once()
+            shape = [tf.shape(product)[0], tf.shape(sequences)[1], gates]
+            wide = tf.broadcast_to(product[:, None, :], shape)
+            weights = tf.concat([tf.eye(gates), recurrent], axis=0)
+            return self._fused(wide, initial_state, weights, bias)
+
+        def by_rows():
+            rows = tf.shape(sequences)[0]
+            # The kernel is slow when batch and input are both odd: an even
+            # number of rows, but a lone row alone (see ``_fused``).
+            even = rows + rows % 2 * tf.cast(rows > 1, rows.dtype)
+            picks = tf.broadcast_to(
+                tf.eye(even)[None], [tf.shape(sequences)[1], even, even]
             )
-            weights = tf.concat([tf.eye(gates), cell.recurrent_kernel], axis=0)
-        else:
-            weights = tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
+            product = tf.pad(once(), [[0, even - rows], [0, 0]])
+            weights = tf.concat([product, recurrent], axis=0)
+            state = [tf.pad(s, [[0, even - rows], [0, 0]]) for s in initial_state]
+            h, c = _block_lstm(picks, state[0], state[1], weights, bias)
+            return self._outputs(h[:, :rows], c[:, :rows])
+
+        narrowest = min(width, gates)
+        if narrowest < 4:
+            return by_width()
+        rows = tf.shape(sequences)[0]
+        few = tf.logical_and(rows <= REPEATED_ROWS_MAX, 2 * rows <= narrowest)
+        return tf.cond(few, by_rows, by_width)
+
+    def _fused(self, sequences, initial_state, weights, bias):
+        """``_block_lstm`` over batch-major ``sequences``; the layer's outputs."""
         batch = tf.shape(sequences)[0]
         # The kernel is slow (and logs a warning) when both the batch size and
         # the input size are odd: pad the batch with one row of zeros then.
@@ -264,9 +317,12 @@ class FastLSTM(keras.layers.LSTM):
             pad(initial_state[0]),
             pad(initial_state[1]),
             weights,
-            tf.convert_to_tensor(bias),
+            bias,
         )
-        h, c = h[:, :batch], c[:, :batch]
+        return self._outputs(h[:, :batch], c[:, :batch])
+
+    def _outputs(self, h, c):
+        """What ``inner_loop`` returns, from time-major states."""
         if self.return_sequences:
             outputs = tf.transpose(h, (1, 0, 2))
         else:

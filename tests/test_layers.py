@@ -37,37 +37,58 @@ def test_fast_lstm_matches_keras_outputs_and_gradients(batch, n_features):
         np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("batch, width", [(6, 30), (5, 21), (1, 40), (4, 8)])
+@pytest.mark.parametrize(
+    "batch, width, path",
+    [
+        (6, 30, "rows"),
+        (5, 21, "rows"),
+        (1, 40, "rows"),
+        (4, 8, "rows"),
+        (12, 30, "identity"),
+        (11, 21, "identity"),
+        (6, 8, "plain"),
+    ],
+)
+@pytest.mark.parametrize("traced", [False, True])
 def test_repeated_input_lstm_matches_keras_outputs_and_gradients(
-    batch, width, monkeypatch
+    batch, width, path, traced, monkeypatch
 ):
     eye_calls = []
     eye = tf.eye
     monkeypatch.setattr(tf, "eye", lambda n, **kw: eye_calls.append(n) or eye(n, **kw))
-    # A decoder's first LSTM reads the code at every step; wider than the
-    # 4 x 5 gates, the product with the kernel is taken once per sequence
-    # (width 8 is narrower: the usual path). Same outputs, same gradients.
+    # A decoder's first LSTM reads the code at every step. Its product with
+    # the kernel is taken once per sequence and fed through the narrowest
+    # input: the batch's identity (at most half as many rows as the width
+    # and the 4 x 5 gates), else an identity over the gates (codes wider
+    # than the gates), else the code itself. Same outputs, same gradients.
     code = np.random.default_rng(1).standard_normal((batch, width)).astype(np.float32)
     reference = keras.layers.LSTM(5, return_sequences=True, seed=1)
     fast = FastLSTM(5, return_sequences=True, seed=1, repeated_input=True)
     reference.build((batch, 9, width))
     fast.build((batch, 9, width))
     fast.set_weights(reference.get_weights())
-    grads = []
-    for layer in (reference, fast):
-        code_in = tf.Variable(code)
+
+    def forward_and_gradients(layer, code_in):
         with tf.GradientTape() as tape:
             out = layer(tf.repeat(code_in[:, None, :], 9, axis=1))
             loss = tf.reduce_sum(out**2)
-        grads.append(tape.gradient(loss, [*layer.trainable_variables, code_in]))
-        np.testing.assert_allclose(
-            out, reference(np.repeat(code[:, None], 9, 1)), atol=1e-5
-        )
-    for g_ref, g_fast in zip(*grads):
+        return out, tape.gradient(loss, [*layer.trainable_variables, code_in])
+
+    results = []
+    for layer in (reference, fast):
+        run = forward_and_gradients
+        if traced and layer is fast:
+            run = tf.function(forward_and_gradients)
+        results.append(run(layer, tf.Variable(code)))
+    (out_ref, grads_ref), (out_fast, grads_fast) = results
+    np.testing.assert_allclose(out_fast, out_ref, atol=1e-5)
+    for g_ref, g_fast in zip(grads_ref, grads_fast):
         np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
-    # The shortcut ran (its identity weight) exactly when the code is wider.
-    if fast._fused_kernel_applies(None):
-        assert eye_calls == ([20] if width > 20 else [])
+    # The path taken (traced, both branches of the choice are built).
+    if fast._fused_kernel_applies(None) and not traced:
+        even = batch + batch % 2 if batch > 1 else 1
+        expected = {"rows": [even], "identity": [20], "plain": []}[path]
+        assert [int(n) for n in eye_calls] == expected
     # Left out of the config: files stay readable by earlier versions.
     assert "repeated_input" not in fast.get_config()
 
