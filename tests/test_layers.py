@@ -58,9 +58,9 @@ def test_repeated_input_lstm_matches_keras_outputs_and_gradients(
     monkeypatch.setattr(tf, "eye", lambda n, **kw: eye_calls.append(n) or eye(n, **kw))
     # A decoder's first LSTM reads the code at every step. Its product with
     # the kernel is taken once per sequence and fed through the narrowest
-    # input: the batch's identity (at most half as many rows as the width
-    # and the 4 x 5 gates), else an identity over the gates (codes wider
-    # than the gates), else the code itself. Same outputs, same gradients.
+    # input: in training, the batch's identity (at most half as many rows as
+    # the width and the 4 x 5 gates), else an identity over the gates (codes
+    # wider than the gates), else the code itself. Same outputs, gradients.
     code = np.random.default_rng(1).standard_normal((batch, width)).astype(np.float32)
     reference = keras.layers.LSTM(5, return_sequences=True, seed=1)
     fast = FastLSTM(5, return_sequences=True, seed=1, repeated_input=True)
@@ -70,7 +70,7 @@ def test_repeated_input_lstm_matches_keras_outputs_and_gradients(
 
     def forward_and_gradients(layer, code_in):
         with tf.GradientTape() as tape:
-            out = layer(tf.repeat(code_in[:, None, :], 9, axis=1))
+            out = layer(tf.repeat(code_in[:, None, :], 9, axis=1), training=True)
             loss = tf.reduce_sum(out**2)
         return out, tape.gradient(loss, [*layer.trainable_variables, code_in])
 
@@ -89,6 +89,12 @@ def test_repeated_input_lstm_matches_keras_outputs_and_gradients(
         even = batch + batch % 2 if batch > 1 else 1
         expected = {"rows": [even], "identity": [20], "plain": []}[path]
         assert [int(n) for n in eye_calls] == expected
+        # Inference (chunks of many rows) goes by width alone.
+        eye_calls.clear()
+        np.testing.assert_allclose(
+            fast(np.repeat(code[:, None], 9, 1)), out_ref, atol=1e-5
+        )
+        assert [int(n) for n in eye_calls] == ([20] if width > 20 else [])
     # Left out of the config: files stay readable by earlier versions.
     assert "repeated_input" not in fast.get_config()
 
