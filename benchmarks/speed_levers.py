@@ -65,19 +65,26 @@ def decoder_input(cfg, table, rng, batch=32):
 
     The first decoder LSTM reads the same code at every step, so
     ``FastLSTM(repeated_input=True)`` computes ``code @ kernel`` once and
-    feeds it to the fused kernel as a ``4 * units``-wide input through a
-    fixed identity weight (the same maths and weights; checked here to
-    float32 round-off). Forward and backward of that layer with and without
-    ``repeated_input``, same weights, for the default code of 64 and of 100
-    units (6 x units wide) over ``timesteps / 2`` pooled steps.
+    lets the fused kernel add it at every step: in training through each
+    step's batch identity matrix with the product as the weight ("batch
+    identity"), in inference through a ``4 * units`` identity weight with
+    the product as the input ("gates identity"). The same maths and weights
+    as reading the code at every step (checked here to float32 round-off).
+    Forward and backward of that layer each way, same weights, for the
+    default code of 64 and of 100 units (6 x units wide) over
+    ``timesteps / 2`` pooled steps.
     """
     steps = -(-cfg.timesteps // 2)
     for units in (64, 100):
         variants = _decoder_input_variants(rng, batch, steps, units)
-        (h_old, g_old), (h_new, g_new) = (f() for f in variants.values())
-        np.testing.assert_allclose(h_new, h_old, atol=1e-5)
-        for a, b in zip(g_new, g_old):
-            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
+        results = {k: f() for k, f in variants.items()}
+        h_ref, g_ref = results.pop("per step")
+        for h, g in results.values():
+            np.testing.assert_allclose(h, h_ref, atol=1e-5)
+            for a, b in zip(g, g_ref):
+                np.testing.assert_allclose(
+                    a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max()
+                )
         note(f"levers: decoder input product once per sequence, {units} units")
         runs = interleaved(
             {
@@ -86,39 +93,49 @@ def decoder_input(cfg, table, rng, batch=32):
             },
             cfg.step_reps,
         )
-        what = (
-            f"lever: first decoder LSTM forward + backward, {units} units, code "
-            f"{6 * units} wide, T {steps}, B {batch}: input product once per "
-            "sequence (now) vs once per step (before)"
-        )
         ms = {k: np.median(v) * 1e3 for k, v in runs.items()}
-        table.add("L", what, ms["once"], ms["per step"], "ms")
+        for way in ("batch identity", "gates identity"):
+            what = (
+                f"lever: first decoder LSTM forward + backward, {units} units, "
+                f"code {6 * units} wide, T {steps}, B {batch}: input product once "
+                f"per sequence through the {way} vs once per step"
+            )
+            table.add("L", what, ms[way], ms["per step"], "ms")
 
 
 def _decoder_input_variants(rng, batch, steps, units):
-    """Traced forward + backward of ``FastLSTM`` both ways, same weights."""
+    """Traced forward + backward of ``FastLSTM`` three ways, same weights."""
     from skseqae._layers import FastLSTM
 
     width = 6 * units
     code = tf.constant(rng.normal(size=(batch, width)).astype(np.float32))
     x = tf.repeat(code[:, None, :], steps, axis=1)
+    ways = {  # name: (repeated_input, training); training picks the path
+        "per step": (False, True),
+        "batch identity": (True, True),
+        "gates identity": (True, False),
+    }
     layers = {
         name: FastLSTM(units, return_sequences=True, repeated_input=repeated)
-        for name, repeated in (("per step", False), ("once", True))
+        for name, (repeated, _) in ways.items()
     }
     for layer in layers.values():
         layer.build(x.shape)
-    layers["once"].set_weights(layers["per step"].get_weights())
+        layer.set_weights(layers["per step"].get_weights())
 
-    def forward_backward(layer):
+    def forward_backward(layer, training):
         with tf.GradientTape() as tape:
-            h = layer(x)
+            h = layer(x, training=training)
             loss = tf.reduce_sum(h * h)
         return h, tape.gradient(loss, layer.trainable_variables)
 
     return {
-        name: tf.function(lambda layer=layer: forward_backward(layer))
-        for name, layer in layers.items()
+        name: tf.function(
+            lambda layer=layers[name], training=ways[name][1]: forward_backward(
+                layer, training
+            )
+        )
+        for name in ways
     }
 
 
