@@ -67,8 +67,9 @@ def decoder_input(cfg, table, rng, batch=32):
     ``FastLSTM(repeated_input=True)`` computes ``code @ kernel`` once and
     lets the fused kernel add it at every step: in training through each
     step's batch identity matrix with the product as the weight ("batch
-    identity"), in inference through a ``4 * units`` identity weight with
-    the product as the input ("gates identity"). The same maths and weights
+    identity"), in inference and for larger training batches through a
+    ``4 * units`` identity weight with the product as the input ("gates
+    identity"). The same maths and weights
     as reading the code at every step (checked here to float32 round-off).
     Forward and backward of that layer each way, same weights, for the
     default code of 64 and of 100 units (6 x units wide) over
@@ -82,9 +83,7 @@ def decoder_input(cfg, table, rng, batch=32):
         for h, g in results.values():
             np.testing.assert_allclose(h, h_ref, atol=1e-5)
             for a, b in zip(g, g_ref):
-                np.testing.assert_allclose(
-                    a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max()
-                )
+                np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
         note(f"levers: decoder input product once per sequence, {units} units")
         runs = interleaved(
             {

@@ -480,8 +480,8 @@ class _BaseSequenceAutoencoder(
         handles = _HANDLES.get(self.model_)
         if handles is None:
             handles = _HANDLES[self.model_] = (
-                [v.handle for v in self.model_.trainable_variables],
-                [v.handle for v in self.model_.non_trainable_variables],
+                tuple(v.handle for v in self.model_.trainable_variables),
+                tuple(v.handle for v in self.model_.non_trainable_variables),
             )
         return handles
 

@@ -8,7 +8,8 @@ a small cache, and never in an estimator. Every traced function takes the
 weights it works on as arguments, so estimators share compiled code but
 never weights:
 
-- inference functions take the weights' values (Keras' ``stateless_call``);
+- inference functions take the variables' resource handles, read them in
+  the graph and run the model with Keras' ``stateless_call``;
 - training steps take the ``tf.Variable`` objects of the fit's own model and
   of its own Keras optimizer, and update them in place. TensorFlow keys a
   trace on a variable's shape and dtype, not on its identity, so one trace
@@ -307,7 +308,9 @@ def _traced_part(networks, spec, part):
     else:
         sub = keras.Model(model.inputs, model.outputs[spec.output_names.index(part)])
     inputs = [tf.TensorSpec(t.shape, t.dtype) for t in sub.inputs]
-    centred = {id(layer.mean) for layer in (networks.input_layer, *networks.output_layers)}
+    centred = {
+        id(layer.mean) for layer in (networks.input_layer, *networks.output_layers)
+    }
     fn = _reading_handles(sub, inputs[0] if len(inputs) == 1 else inputs, centred)
     return _called_flat(fn), (
         _positions(model.trainable_variables, sub.trainable_variables),
@@ -412,5 +415,3 @@ def traced_once(fn, signature):
     traced = tf.function(fn, input_signature=signature)
     traced._omit_frequent_tracing_warning = True  # private; absent = warning only
     return traced
-
-

@@ -208,10 +208,13 @@ class FastLSTM(keras.layers.LSTM):
     repeated_input : bool, default=False
         Whether the layer reads the same vector at every step (a decoder
         reading the code). The fused kernel then takes the input's product
-        with the kernel once per sequence, not once per step, when the input
-        is wider than the ``4 * units`` gates: the same results and weights,
-        about 0.8x the time of the layer (``benchmarks/speed_levers.py``).
-        Only the first step's input is read. It is left out of the layer's
+        with the kernel once per sequence, not once per step (see
+        ``_repeated_input_loop``): the same results and weights. Forward and
+        backward of a 64-unit decoder LSTM reading a 384-wide code, batch
+        32, took 0.19x the per-step path's time through the batch identity
+        (training) and 0.86x through the gates identity (inference, and
+        larger training batches; ``benchmarks/speed_levers.py``). The
+        layer may read the first step's input only. It is left out of the layer's
         config, so files written now stay readable by earlier skseqae
         versions; skseqae's loaders rebuild the networks with it, and a bare
         ``.keras`` file loads without it (the per-step path, same results).
@@ -253,28 +256,29 @@ class FastLSTM(keras.layers.LSTM):
         itself with the kernel (as usual); ``once``, that product taken once
         per sequence, with an identity weight (inputs wider than the
         ``4 * units`` gates); or each step's batch identity matrix with
-        ``once`` as the weight, for batches narrower than both (training
-        batches): row ``b`` of the identity picks row ``b`` of ``once``, and
-        the weight's gradient is ``once``'s. The last costs ``steps *
-        batch**2`` floats, so it runs for at most ``REPEATED_ROWS_MAX``
-        rows, and in training only: the choice is made per batch in the
-        graph, which builds both ways and so adds about 0.4 s to tracing a
-        training step, while inference, in chunks of many rows, goes by
-        width alone.
+        ``once`` as the weight, for batches of at most half as many rows as
+        both (training batches): row ``b`` of the identity picks row ``b``
+        of ``once``, and the weight's gradient is ``once``'s. The last costs
+        ``steps * batch**2`` floats, so it runs for at most
+        ``REPEATED_ROWS_MAX`` rows, with a finite ``once``, and in training
+        only: the choice is made per batch in the graph, which builds both
+        ways and so adds 0.3-0.4 s to tracing a training step, while
+        inference, in chunks of many rows, goes by width alone.
         """
         cell = self.cell
         gates = 4 * cell.units
         width = sequences.shape[-1]
         recurrent = cell.recurrent_kernel
-
-        def once():
-            return tf.matmul(sequences[:, 0, :], cell.kernel)
+        # Below 4 only a lone row would qualify for the batch identity.
+        rows_way = bool(training) and min(width, gates) >= 4
+        product = None
+        if width > gates or rows_way:
+            product = tf.matmul(sequences[:, 0, :], cell.kernel)
 
         def by_width():
             if width <= gates:
                 weights = tf.concat([cell.kernel, recurrent], axis=0)
                 return self._fused(sequences, initial_state, weights, bias)
-            product = once()
             shape = [tf.shape(product)[0], tf.shape(sequences)[1], gates]
             wide = tf.broadcast_to(product[:, None, :], shape)
             weights = tf.concat([tf.eye(gates), recurrent], axis=0)
@@ -288,17 +292,22 @@ class FastLSTM(keras.layers.LSTM):
             picks = tf.broadcast_to(
                 tf.eye(even)[None], [tf.shape(sequences)[1], even, even]
             )
-            product = tf.pad(once(), [[0, even - rows], [0, 0]])
-            weights = tf.concat([product, recurrent], axis=0)
+            weights = tf.concat(
+                [tf.pad(product, [[0, even - rows], [0, 0]]), recurrent], axis=0
+            )
             state = [tf.pad(s, [[0, even - rows], [0, 0]]) for s in initial_state]
             h, c = _block_lstm(picks, state[0], state[1], weights, bias)
             return self._outputs(h[:, :rows], c[:, :rows])
 
-        narrowest = min(width, gates)
-        if narrowest < 4 or not training:
+        if not rows_way:
             return by_width()
         rows = tf.shape(sequences)[0]
-        few = tf.logical_and(rows <= REPEATED_ROWS_MAX, 2 * rows <= narrowest)
+        few = (
+            (rows >= 1) & (rows <= REPEATED_ROWS_MAX) & (2 * rows <= min(width, gates))
+        )
+        # The identity's zeros times an infinite product would spread NaN
+        # to every row; such a batch takes the per-row path.
+        few = few & tf.reduce_all(tf.math.is_finite(product))
         return tf.cond(few, by_rows, by_width)
 
     def _fused(self, sequences, initial_state, weights, bias):

@@ -101,3 +101,15 @@ def test_outputs_follow_weights_assigned_through_keras_after_fit():
     changed = np.asarray(ae.reconstruct(X))  # a list of equal-length arrays
     assert not np.allclose(changed, np.asarray(reconstruction))
     np.testing.assert_allclose(changed, changed[:1].repeat(len(X), 0), atol=1e-6)
+
+
+def test_refit_reads_the_new_models_weights():
+    # The handles are cached per fitted model: a refit builds a new model,
+    # whose weights transform must read (not the first fit's).
+    X = [np.sin(np.arange(12) / 3.0 + p)[:, None] for p in np.linspace(0, 3, 20)]
+    ae = LSTMAutoencoderTransformer(units=4, epochs=1, random_state=0).fit(X)
+    first = ae.transform(X)
+    ae.set_params(random_state=1).fit(X)
+    fresh = LSTMAutoencoderTransformer(units=4, epochs=1, random_state=1).fit(X)
+    np.testing.assert_allclose(ae.transform(X), fresh.transform(X), atol=1e-6)
+    assert not np.allclose(ae.transform(X), first)

@@ -166,3 +166,44 @@ def test_repeat_steps_restores_the_length():
     out = RepeatSteps(3)(x, reference)
     np.testing.assert_array_equal(out[0, :, 0], [0, 0, 0, 2, 2, 2, 4])
     assert RepeatSteps(3, length=8)(x).shape == (1, 8, 2)
+
+
+def _repeated_pair(batch, width, **kwargs):
+    """A repeated-input FastLSTM and a plain one, same weights, and a code."""
+    code = np.random.default_rng(2).standard_normal((batch, width)).astype(np.float32)
+    layers = [
+        FastLSTM(5, return_sequences=True, seed=1, repeated_input=r, **kwargs)
+        for r in (True, False)
+    ]
+    for layer in layers:
+        layer.build((batch, 9, width))
+    layers[0].set_weights(layers[1].get_weights())
+    return layers, np.repeat(code[:, None], 9, 1)
+
+
+def test_repeated_input_dropout_masks_like_the_plain_layer():
+    # Dropout is applied before the product: the batch-identity path sees
+    # the same dropped code as the plain layer with the same seed.
+    (fast, plain), x = _repeated_pair(6, 30, dropout=0.3)
+    np.testing.assert_allclose(
+        fast(x, training=True), plain(x, training=True), atol=1e-5
+    )
+    assert not np.allclose(fast(x, training=True), fast(x, training=False))
+
+
+def test_repeated_input_row_limits_pick_the_gates_identity(monkeypatch):
+    import skseqae._layers as layers_module
+
+    eye_calls = []
+    eye = tf.eye
+    monkeypatch.setattr(tf, "eye", lambda n, **kw: eye_calls.append(n) or eye(n, **kw))
+    (fast, plain), x = _repeated_pair(6, 30)
+    monkeypatch.setattr(layers_module, "REPEATED_ROWS_MAX", 4)
+    np.testing.assert_allclose(fast(x, training=True), plain(x), atol=1e-5)
+    assert [int(n) for n in eye_calls] == [20]  # 6 rows > 4: gates identity
+    eye_calls.clear()
+    x[0, :, 0] = np.inf  # an infinite product: no batch identity (0 * inf)
+    monkeypatch.setattr(layers_module, "REPEATED_ROWS_MAX", 128)
+    out = np.asarray(fast(x, training=True))
+    assert [int(n) for n in eye_calls] == [20]
+    assert np.isfinite(out[1:]).all()  # the other rows stay unaffected
