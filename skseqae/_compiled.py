@@ -28,6 +28,7 @@ import threading
 from collections import OrderedDict
 
 from ._backend import keras, tf
+from ._layers import batch_identity as fixed_batch_identity
 from ._models import build_networks
 
 _CACHE_SIZE = 8
@@ -96,12 +97,16 @@ class Architecture:
         picked = [weights[0][i] for i in trainable]
         return fn(x, picked, [weights[1][i] for i in non_trainable])
 
-    def steps(self, optimizer):
-        """The (cached) :class:`TrainingSteps` for an optimizer configuration."""
-        key = optimizer_key(optimizer)
+    def steps(self, optimizer, batch_identity=None):
+        """The (cached) :class:`TrainingSteps` for an optimizer configuration.
+
+        ``batch_identity`` fixes the decoder's input path in the traced step
+        (see :func:`skseqae._layers.batch_identity`).
+        """
+        key = (optimizer_key(optimizer), batch_identity)
         with self.lock:
             if key not in self._steps:
-                self._steps[key] = TrainingSteps(self, optimizer)
+                self._steps[key] = TrainingSteps(self, optimizer, batch_identity)
             return self._steps[key]
 
 
@@ -139,7 +144,7 @@ class TrainingSteps:
         How often the Python step functions ran (each is traced exactly once).
     """
 
-    def __init__(self, arch, optimizer):
+    def __init__(self, arch, optimizer, batch_identity=None):
         self.spec = spec = arch.spec
         self._networks = arch.networks
         self._optimizer = make_optimizer(optimizer)
@@ -157,7 +162,8 @@ class TrainingSteps:
             tuple(tf.TensorSpec((None,), tf.int32) for _ in spec.output_names),
             tf.TensorSpec((len(spec.output_names),), tf.float32),
         ]
-        self.train_step = _concrete(self._train_step, all_vars, data)
+        with fixed_batch_identity(batch_identity):
+            self.train_step = _concrete(self._train_step, all_vars, data)
         self.eval_step = _concrete(self._eval_step, model_vars, data)
         # A name, or a private copy (the user's instance is never kept).
         self._config = (

@@ -8,6 +8,9 @@ vector is read at each sequence's last real step (:class:`LastStep`). No
 Keras mask is needed, which keeps the fused LSTM kernel usable.
 """
 
+import contextlib
+import contextvars
+
 from ._backend import keras, tf
 
 ops = keras.ops
@@ -143,6 +146,37 @@ CELL_CLIP = 5.0
 #: Most rows for which :class:`FastLSTM` with ``repeated_input`` feeds the
 #: kernel each step's batch identity matrix (``steps * rows**2`` floats).
 REPEATED_ROWS_MAX = 128
+_BATCH_IDENTITY = contextvars.ContextVar("skseqae_batch_identity", default=None)
+
+
+def batch_identity_applies(batch_size, width, units):
+    """Whether training batches of at most ``batch_size`` rows, read by a
+    ``repeated_input`` LSTM of ``units`` from a ``width``-wide vector, all
+    take the batch-identity path (see ``FastLSTM._repeated_input_loop``)."""
+    narrowest = min(width, 4 * units)
+    return (
+        narrowest >= 4
+        and 1 <= batch_size <= REPEATED_ROWS_MAX
+        and (2 * batch_size <= narrowest)
+    )
+
+
+@contextlib.contextmanager
+def batch_identity(choice):
+    """Fix the training path of ``repeated_input`` layers traced meanwhile.
+
+    ``True`` or ``False`` builds only the batch-identity or only the
+    by-width path into the graph (a fit knows its largest batch: see
+    :func:`batch_identity_applies`); ``None`` builds both and picks one per
+    batch. Tracing both costs 0.3-0.4 s per new architecture.
+    """
+    token = _BATCH_IDENTITY.set(choice)
+    try:
+        yield
+    finally:
+        _BATCH_IDENTITY.reset(token)
+
+
 _BOUNDED_ACTIVATIONS = ("tanh", "sigmoid", "softsign", "hard_sigmoid", "hard_tanh")
 
 
@@ -261,9 +295,10 @@ class FastLSTM(keras.layers.LSTM):
         of ``once``, and the weight's gradient is ``once``'s. The last costs
         ``steps * batch**2`` floats, so it runs for at most
         ``REPEATED_ROWS_MAX`` rows, with a finite ``once``, and in training
-        only: the choice is made per batch in the graph, which builds both
-        ways and so adds 0.3-0.4 s to tracing a training step, while
-        inference, in chunks of many rows, goes by width alone.
+        only: inference, in chunks of many rows, goes by width alone. The
+        estimators' training steps are traced under :func:`batch_identity`
+        with the choice their batch size fixes; elsewhere (a Keras call with
+        ``training=True``) it is made per batch in the graph.
         """
         cell = self.cell
         gates = 4 * cell.units
@@ -299,8 +334,11 @@ class FastLSTM(keras.layers.LSTM):
             h, c = _block_lstm(picks, state[0], state[1], weights, bias)
             return self._outputs(h[:, :rows], c[:, :rows])
 
-        if not rows_way:
+        choice = _BATCH_IDENTITY.get()
+        if not rows_way or choice is False:
             return by_width()
+        if choice:  # fixed for the whole fit (see ``batch_identity``)
+            return by_rows()
         rows = tf.shape(sequences)[0]
         few = (
             (rows >= 1) & (rows <= REPEATED_ROWS_MAX) & (2 * rows <= min(width, gates))

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._backend import keras, tf
 from ._compiled import architecture, optimizer_key
+from ._layers import batch_identity_applies
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,10 @@ def train(model, spec, data, settings, rng, owner, optimizer_state=None, at_rest
     settings = replace(
         settings, batch_size=resolve_batch_size(settings.batch_size, len(train_idx))
     )
-    steps = architecture(spec).steps(settings.optimizer)
+    choice = not spec.conditional and batch_identity_applies(
+        settings.batch_size, spec.code_size, spec.units[-1]
+    )
+    steps = architecture(spec).steps(settings.optimizer, choice)
     with steps.optimizer() as optimizer:
         _resume(optimizer, settings, optimizer_state)
         loop = _EpochLoop(steps, model, optimizer, data, settings, rng, owner, at_rest)

@@ -463,3 +463,25 @@ def test_failed_continued_training_changes_nothing():
     assert ae.n_iter_ == n_iter and ae._optimizer_state is state
     for a, b in zip(weights, _weights(ae.model_)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("batch_size, expected", [(8, True), (16, False)])
+def test_fit_traces_one_decoder_input_path_fixed_by_its_batch_size(
+    batch_size, expected
+):
+    # units=4, bidirectional last/mean/max: a 24-wide code, 16 gates. Batches
+    # of at most 8 rows all take the batch identity; 16 rows never do. The
+    # fit's traced step holds that one path: no per-batch branch to trace.
+    X = np.sin(np.arange(40 * 12).reshape(40, 12, 1) / 5.0)
+    ae = LSTMAutoencoderTransformer(
+        units=4, epochs=1, batch_size=batch_size, random_state=0
+    ).fit(X)
+    arch = architecture(ae._spec)
+    assert ("adam", expected) in arch._steps
+
+    def branches(steps):
+        types = {op.type for op in steps.train_step.graph.get_operations()}
+        return types & {"If", "StatelessIf"}
+
+    assert not branches(arch.steps("adam", expected))
+    assert branches(arch.steps("adam", None))  # a Keras call's per-batch choice
