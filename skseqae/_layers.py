@@ -152,12 +152,16 @@ _BATCH_IDENTITY = contextvars.ContextVar("skseqae_batch_identity", default=None)
 def batch_identity_applies(batch_size, width, units):
     """Whether training batches of at most ``batch_size`` rows, read by a
     ``repeated_input`` LSTM of ``units`` from a ``width``-wide vector, all
-    take the batch-identity path (see ``FastLSTM._repeated_input_loop``)."""
+    take the batch-identity path (see ``FastLSTM._repeated_input_loop``).
+
+    ``batch_size`` is an int (a bool is returned) or a scalar tensor (a
+    boolean tensor: the per-batch choice in the graph)."""
     narrowest = min(width, 4 * units)
     return (
-        narrowest >= 4
-        and 1 <= batch_size <= REPEATED_ROWS_MAX
-        and (2 * batch_size <= narrowest)
+        (narrowest >= 4)
+        & (batch_size >= 1)
+        & (batch_size <= REPEATED_ROWS_MAX)
+        & (2 * batch_size <= narrowest)
     )
 
 
@@ -339,10 +343,7 @@ class FastLSTM(keras.layers.LSTM):
             return by_width()
         if choice:  # fixed for the whole fit (see ``batch_identity``)
             return by_rows()
-        rows = tf.shape(sequences)[0]
-        few = (
-            (rows >= 1) & (rows <= REPEATED_ROWS_MAX) & (2 * rows <= min(width, gates))
-        )
+        few = batch_identity_applies(tf.shape(sequences)[0], width, cell.units)
         # The identity's zeros times an infinite product would spread NaN
         # to every row; such a batch takes the per-row path.
         few = few & tf.reduce_all(tf.math.is_finite(product))
