@@ -73,14 +73,20 @@ def _weights(model):
     return [v.numpy() for v in model.variables]
 
 
-def test_shared_step_trains_like_keras_on_the_fits_own_variables():
+@pytest.mark.parametrize(
+    "optimizer",
+    ["adam", keras.optimizers.Adam(1e-2, clipnorm=10.0), keras.optimizers.RMSprop()],
+    ids=["adam-fused", "adam-clipnorm-keras", "rmsprop-keras"],
+)
+def test_shared_step_trains_like_keras_on_the_fits_own_variables(optimizer):
     # The traced step points the template at the fit's variables (private
-    # Keras internals): it must equal plain Keras training on the same model.
+    # Keras internals), and updates plain Adam's weights with fused ops: it
+    # must equal plain Keras training on the same model.
     ae = _ae(epochs=1).fit(X_SMALL)
-    steps = architecture(ae._spec).steps("adam")
+    steps = architecture(ae._spec).steps(optimizer)
     a, b = ae.model_, keras.models.clone_model(ae.model_)
     b.set_weights(a.get_weights())
-    opt_a, opt_b = make_optimizer("adam", 1e-2), make_optimizer("adam", 1e-2)
+    opt_a, opt_b = make_optimizer(optimizer, 1e-2), make_optimizer(optimizer, 1e-2)
     opt_a.build(a.trainable_variables)
     opt_b.build(b.trainable_variables)
     x = np.nan_to_num(X_SMALL[:8])
@@ -93,7 +99,13 @@ def test_shared_step_trains_like_keras_on_the_fits_own_variables():
         opt_b.apply(tape.gradient(loss, b.trainable_variables), b.trainable_variables)
     for va, vb in zip(a.trainable_variables, b.trainable_variables):
         np.testing.assert_allclose(va.numpy(), vb.numpy(), rtol=1e-5, atol=1e-6)
+    for va, vb in zip(opt_a.variables, opt_b.variables):  # slots too
+        # Round-off on the slot's own scale (a velocity holds squares).
+        atol = 1e-5 * np.abs(vb.numpy()).max()
+        np.testing.assert_allclose(va.numpy(), vb.numpy(), rtol=1e-5, atol=atol)
     assert int(opt_a.iterations.numpy()) == 3
+    fused = {op.type for op in steps.train_step.graph.get_operations()}
+    assert ("ResourceApplyAdam" in fused) == (optimizer == "adam")
 
 
 def test_fits_of_a_cached_architecture_never_retrace():
