@@ -102,6 +102,9 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"} or \
             keras.optimizers.Optimizer, default="adam"
         Optimizer by Keras name, or an instance whose configuration is copied.
+        A plain Adam (no clipping, weight decay or schedule) updates each
+        weight with one fused TensorFlow op: Keras' formulas, to float32
+        round-off.
     dropout : float, default=0.0
         Fraction of each LSTM's inputs dropped while training.
     validation_fraction : float or None, default=0.1
