@@ -83,17 +83,23 @@ class Readout(keras.layers.Layer):
         self.mode = mode
 
     def call(self, sequences, lengths):
+        # Masks multiplied in rather than a gather and selects: the same
+        # values (a product with 1 or 0, a sum with zeros), and a gradient
+        # of about 30 ops instead of 190 to trace (issue #12). The states
+        # are finite: the LSTMs' hidden values are bounded.
         parts = self.mode.split("_")
-        mask = tf.sequence_mask(lengths, tf.shape(sequences)[1])[:, :, None]
+        steps, dtype = tf.shape(sequences)[1], sequences.dtype
+        real = tf.sequence_mask(lengths, steps, dtype=dtype)[:, :, None]
         out = []
         if "last" in parts:
-            out.append(tf.gather(sequences, tf.maximum(lengths - 1, 0), batch_dims=1))
+            last = tf.one_hot(tf.maximum(lengths - 1, 0), steps, dtype=dtype)
+            out.append(tf.reduce_sum(sequences * last[:, :, None], axis=1))
         if "mean" in parts:
-            total = tf.reduce_sum(tf.where(mask, sequences, 0.0), axis=1)
-            out.append(total / tf.cast(lengths, sequences.dtype)[:, None])
+            total = tf.reduce_sum(sequences * real, axis=1)
+            out.append(total / tf.cast(lengths, dtype)[:, None])
         if "max" in parts:
-            lowest = tf.constant(sequences.dtype.min, sequences.dtype)
-            out.append(tf.reduce_max(tf.where(mask, sequences, lowest), axis=1))
+            padding = (1.0 - real) * dtype.min  # the lowest float where padded
+            out.append(tf.reduce_max(sequences * real + padding, axis=1))
         return out[0] if len(out) == 1 else tf.concat(out, axis=-1)
 
     def compute_output_shape(self, sequences_shape, lengths_shape):
@@ -109,8 +115,9 @@ class RepeatToLength(keras.layers.Layer):
     """Repeat a vector along a new time axis as long as a reference sequence."""
 
     def call(self, vector, reference):
-        n_steps = ops.shape(reference)[1]
-        return ops.repeat(ops.expand_dims(vector, 1), n_steps, axis=1)
+        # A tile: a third of ``ops.repeat``'s ops to trace (issue #12).
+        n_steps = tf.shape(reference)[1]
+        return tf.tile(vector[:, None, :], tf.stack([1, n_steps, 1]))
 
     def compute_output_shape(self, vector_shape, reference_shape):
         return (vector_shape[0], reference_shape[1], vector_shape[1])
@@ -270,21 +277,47 @@ class FastLSTM(keras.layers.LSTM):
             self.cell.__class__ = ClippedLSTMCell
             self.cell.cell_clip = clip
 
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        if (
+            initial_state is None
+            and not self.stateful
+            and not self.return_state
+            and not (training and self.cell.dropout)
+            and self._fused_kernel_applies(mask)
+        ):
+            # Keras' RNN.call around the same kernel, without its state and
+            # dtype bookkeeping: about 30 ops to trace instead of 110, which
+            # is what a new architecture's first fit waits for (issue #12).
+            zeros = tf.zeros(tf.stack([tf.shape(sequences)[0], self.cell.units]))
+            h, _ = self._fused_states(sequences, [zeros, zeros], training)
+            return tf.transpose(h, (1, 0, 2)) if self.return_sequences else h[-1]
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if mask is not None and isinstance(mask, (list, tuple)):
-            mask = mask[0]
         if not self._fused_kernel_applies(mask):
             return super().inner_loop(sequences, initial_state, mask, training)
         cell = self.cell
         if training and cell.dropout:
             keep = cell.get_dropout_mask(sequences[:, 0, :])
             sequences = sequences * ops.expand_dims(keep, 1)
-        gates = 4 * cell.units
-        bias = tf.convert_to_tensor(cell.bias if cell.use_bias else tf.zeros([gates]))
+        h, c = self._fused_states(sequences, initial_state, training)
+        if self.return_sequences:
+            outputs = tf.transpose(h, (1, 0, 2))
+        else:
+            outputs = tf.expand_dims(h[-1], 1)
+        return h[-1], outputs, [h[-1], c[-1]]
+
+    def _fused_states(self, sequences, initial_state, training):
+        """Time-major hidden and cell states of the fused kernel."""
+        cell = self.cell
+        bias = tf.convert_to_tensor(
+            cell.bias if cell.use_bias else tf.zeros([4 * cell.units])
+        )
         if self.repeated_input:
             return self._repeated_input_loop(sequences, initial_state, bias, training)
-        weights = tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
-        return self._fused(sequences, initial_state, weights, bias)
+        return self._fused(sequences, initial_state, cell.kernel, bias)
 
     def _repeated_input_loop(self, sequences, initial_state, bias, training):
         """The fused kernel when every step reads the same vector.
@@ -316,12 +349,10 @@ class FastLSTM(keras.layers.LSTM):
 
         def by_width():
             if width <= gates:
-                weights = tf.concat([cell.kernel, recurrent], axis=0)
-                return self._fused(sequences, initial_state, weights, bias)
+                return self._fused(sequences, initial_state, cell.kernel, bias)
             shape = [tf.shape(product)[0], tf.shape(sequences)[1], gates]
             wide = tf.broadcast_to(product[:, None, :], shape)
-            weights = tf.concat([tf.eye(gates), recurrent], axis=0)
-            return self._fused(wide, initial_state, weights, bias)
+            return self._fused(wide, initial_state, tf.eye(gates), bias)
 
         def by_rows():
             rows = tf.shape(sequences)[0]
@@ -336,7 +367,7 @@ class FastLSTM(keras.layers.LSTM):
             )
             state = [tf.pad(s, [[0, even - rows], [0, 0]]) for s in initial_state]
             h, c = _block_lstm(picks, state[0], state[1], weights, bias)
-            return self._outputs(h[:, :rows], c[:, :rows])
+            return h[:, :rows], c[:, :rows]
 
         choice = _BATCH_IDENTITY.get()
         if not rows_way or choice is False:
@@ -349,38 +380,26 @@ class FastLSTM(keras.layers.LSTM):
         few = few & tf.reduce_all(tf.math.is_finite(product))
         return tf.cond(few, by_rows, by_width)
 
-    def _fused(self, sequences, initial_state, weights, bias):
-        """``_block_lstm`` over batch-major ``sequences``; the layer's outputs."""
-        batch = tf.shape(sequences)[0]
-        # The kernel is slow (and logs a warning) when both the batch size and
-        # the input size are odd: pad the batch with one row of zeros then.
-        # Not a batch of one (one-sequence transform): its matrix-vector
-        # products are fastest alone (0.67 ms vs 0.88 ms padded, 140 steps of
-        # 64 units; speed issue #12).
-        odd = sequences.shape[-1] % 2
-        extra = batch % 2 * tf.cast(batch > 1, batch.dtype) if odd else 0
+    def _fused(self, sequences, initial_state, kernel, bias):
+        """Time-major states of ``_block_lstm`` over batch-major ``sequences``.
 
-        def pad(t):
-            return tf.pad(t, [[0, extra]] + [[0, 0]] * (t.shape.rank - 1))
-
-        h, c = _block_lstm(
-            tf.transpose(pad(sequences), (1, 0, 2)),
-            pad(initial_state[0]),
-            pad(initial_state[1]),
-            weights,
-            bias,
-        )
-        return self._outputs(h[:, :batch], c[:, :batch])
-
-    def _outputs(self, h, c):
-        """What ``inner_loop`` returns, from time-major states."""
-        if self.return_sequences:
-            outputs = tf.transpose(h, (1, 0, 2))
-        else:
-            outputs = tf.expand_dims(h[-1], 1)
-        return h[-1], outputs, [h[-1], c[-1]]
+        The kernel is slow (and logs a warning) when the batch size and the
+        input's width are both odd, so an odd-width input gets a column of
+        zeros, read through a row of zeros in the weights: fixed in the
+        graph, unlike padding the batch, and a one-sequence ``transform``
+        keeps its lone row (0.67 ms against 0.88 ms for two rows, 140 steps
+        of 64 units; issue #12).
+        """
+        parts = [kernel, self.cell.recurrent_kernel]
+        if sequences.shape[-1] % 2:
+            sequences = tf.pad(sequences, [[0, 0], [0, 0], [0, 1]])
+            parts.insert(1, tf.zeros([1, 4 * self.cell.units]))
+        x = tf.transpose(sequences, (1, 0, 2))
+        return _block_lstm(x, *initial_state, tf.concat(parts, axis=0), bias)
 
     def _fused_kernel_applies(self, mask):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
         cell = self.cell
         return (
             keras.backend.backend() == "tensorflow"
@@ -404,8 +423,8 @@ def _block_lstm(x, h0, c0, w, b):
     whose gradients match ``keras.layers.LSTM`` to float32 round-off
     (tests/test_layers.py checks this).
     """
-    zeros = tf.zeros_like(b[: tf.shape(b)[0] // 4])
-    seq_len = tf.cast(tf.shape(x)[0], tf.int64)
+    zeros = tf.zeros([b.shape[0] // 4])
+    seq_len = tf.shape(x, out_type=tf.int64)[0]
     peepholes = {"wci": zeros, "wcf": zeros, "wco": zeros}
     common = dict(seq_len_max=seq_len, x=x, cs_prev=c0, h_prev=h0, w=w, b=b)
     i, cs, f, o, ci, co, h = tf.raw_ops.BlockLSTMV2(
@@ -574,7 +593,9 @@ class RepeatSteps(keras.layers.Layer):
         self.factor, self.length = int(factor), length
 
     def call(self, x, reference=None):
-        x = ops.repeat(x, self.factor, axis=1)
+        if self.factor > 1:  # a tile: fewer ops to trace than ops.repeat
+            tiled = tf.tile(x[:, :, None, :], [1, 1, self.factor, 1])
+            x = tf.reshape(tiled, tf.stack([tf.shape(x)[0], -1, x.shape[-1]]))
         if reference is not None:
             return x[:, : ops.shape(reference)[1]]
         return x if self.length is None else x[:, : self.length]

@@ -16,24 +16,44 @@ from skseqae._layers import (
 
 
 @pytest.mark.parametrize("batch, n_features", [(6, 3), (5, 3), (5, 4), (1, 1)])
-def test_fast_lstm_matches_keras_outputs_and_gradients(batch, n_features):
-    x = np.random.default_rng(0).standard_normal((batch, 7, n_features))
-    x = x.astype(np.float32)
-    reference = keras.layers.LSTM(5, return_sequences=True, seed=1)
-    fast = FastLSTM(5, return_sequences=True, seed=1)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"return_sequences": False},
+        {"return_state": True},
+        {"initial_state": True, "return_sequences": False},
+    ],
+    ids=["sequences", "last", "states", "initial-state"],
+)
+def test_fast_lstm_matches_keras_outputs_and_gradients(batch, n_features, options):
+    # Without an initial state or returned states, FastLSTM skips Keras'
+    # RNN.call; with them it runs inside it. Both must be the Keras layer.
+    options = {"return_sequences": True, **options}
+    initial = options.pop("initial_state", False)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.standard_normal((batch, 7, n_features)), tf.float32)
+    state = [tf.constant(rng.standard_normal((batch, 5)), tf.float32) for _ in range(2)]
+    reference = keras.layers.LSTM(5, seed=1, **options)
+    fast = FastLSTM(5, seed=1, **options)
     reference.build(x.shape)
     fast.build(x.shape)
     fast.set_weights(reference.get_weights())
-    grads = []
+    results = []
     for layer in (reference, fast):
         with tf.GradientTape() as tape:
-            out = layer(x)
-            loss = tf.reduce_sum(out**2)
-        grads.append(tape.gradient(loss, layer.trainable_variables))
-        np.testing.assert_allclose(out, reference(x), atol=1e-6)
+            tape.watch([x, *state])
+            out = layer(x, initial_state=state) if initial else layer(x)
+            loss = sum(tf.reduce_sum(o**2) for o in tf.nest.flatten(out))
+        wrt = [*layer.trainable_variables, x] + (state if initial else [])
+        results.append((tf.nest.flatten(out), tape.gradient(loss, wrt)))
+    (out_ref, grads_ref), (out_fast, grads_fast) = results
+    assert len(out_fast) == len(out_ref)
+    for a, b in zip(out_fast, out_ref):
+        np.testing.assert_allclose(a, b, atol=1e-6)
     # TensorFlow's registered BlockLSTMV2 gradient is wrong (V1 gate order);
-    # ours must agree with Keras' own LSTM.
-    for g_ref, g_fast in zip(*grads):
+    # ours must agree with Keras' own LSTM, for the inputs too.
+    for g_ref, g_fast in zip(grads_ref, grads_fast):
         np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
 
 
@@ -149,6 +169,24 @@ def test_readout_and_reverse_each_respect_lengths():
     np.testing.assert_array_equal(reversed_, [[1, 0, 2, 3], [7, 6, 5, 4]])
 
 
+def test_readout_gradient_reaches_real_steps_only():
+    # Padded steps (larger than any real one here) must neither win the max
+    # nor receive gradient.
+    x = tf.constant([[[-3.0], [-1.0], [-2.0], [9.0]], [[-4.0], [-6.0], [-5.0], [-7.0]]])
+    lengths = tf.constant([3, 4], tf.int32)
+    for mode, expected in [
+        ("last", [[0, 0, 1, 0], [0, 0, 0, 1]]),
+        ("mean", [[1 / 3, 1 / 3, 1 / 3, 0], [0.25] * 4]),
+        ("max", [[0, 1, 0, 0], [1, 0, 0, 0]]),
+    ]:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = tf.reduce_sum(Readout(mode)(x, lengths))
+        grad = tape.gradient(total, x)[:, :, 0]
+        np.testing.assert_allclose(grad, expected, rtol=1e-6, err_msg=mode)
+    np.testing.assert_array_equal(Readout("max")(x, lengths)[:, 0], [-1, -4])
+
+
 def test_time_pool_averages_real_steps_only():
     x = np.arange(1, 8, dtype=np.float32).reshape(1, 7, 1)
     x = np.concatenate([x, x * 10])
@@ -165,7 +203,10 @@ def test_repeat_steps_restores_the_length():
     reference = np.zeros((1, 7, 2), np.float32)
     out = RepeatSteps(3)(x, reference)
     np.testing.assert_array_equal(out[0, :, 0], [0, 0, 0, 2, 2, 2, 4])
-    assert RepeatSteps(3, length=8)(x).shape == (1, 8, 2)
+    np.testing.assert_array_equal(
+        RepeatSteps(3, length=8)(x)[0, :, 1], [1] * 3 + [3] * 3 + [5] * 2
+    )
+    np.testing.assert_array_equal(RepeatSteps(1)(x, reference[:, :2]), x[:, :2])
 
 
 def _repeated_pair(batch, width, **kwargs):
