@@ -83,24 +83,8 @@ class Readout(keras.layers.Layer):
         self.mode = mode
 
     def call(self, sequences, lengths):
-        # Masks multiplied in rather than a gather and selects: the same
-        # values (a product with 1 or 0, a sum with zeros), and a gradient
-        # of 88 ops instead of 191 to trace (issue #12). The states
-        # are finite: the LSTMs' hidden values are bounded.
-        parts = self.mode.split("_")
-        steps, dtype = tf.shape(sequences)[1], sequences.dtype
-        real = tf.sequence_mask(lengths, steps, dtype=dtype)[:, :, None]
-        out = []
-        if "last" in parts:
-            last = tf.one_hot(tf.maximum(lengths - 1, 0), steps, dtype=dtype)
-            out.append(tf.reduce_sum(sequences * last[:, :, None], axis=1))
-        if "mean" in parts:
-            total = tf.reduce_sum(sequences * real, axis=1)
-            out.append(total / tf.cast(lengths, dtype)[:, None])
-        if "max" in parts:
-            padding = (1.0 - real) * dtype.min  # the lowest float where padded
-            out.append(tf.reduce_max(sequences * real + padding, axis=1))
-        return out[0] if len(out) == 1 else tf.concat(out, axis=-1)
+        parts = [p for p in ("last", "mean", "max") if p in self.mode.split("_")]
+        return _readout(sequences, lengths, parts)
 
     def compute_output_shape(self, sequences_shape, lengths_shape):
         n_parts = len(self.mode.split("_"))
@@ -108,6 +92,53 @@ class Readout(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
+
+
+def _readout(sequences, lengths, parts):
+    """``Readout``'s summaries, in the order of ``parts``, joined.
+
+    Masks are multiplied in rather than a gather and selects: the same
+    values (a product with 1 or 0, a sum with zeros). The gradient is
+    written out: one expression over the states instead of autodiff's
+    broadcasts and reductions per summary (88 ops instead of 191 to trace,
+    and about 3% of a default training step's op time; issue #12), with
+    the values autodiff gives (a maximum's gradient is shared among ties).
+    The states are finite: the LSTMs' hidden values are bounded.
+    """
+    steps, dtype = tf.shape(sequences)[1], sequences.dtype
+    real = tf.sequence_mask(lengths, steps, dtype=dtype)[:, :, None]
+    count = tf.cast(lengths, dtype)[:, None]
+    last = tf.one_hot(tf.maximum(lengths - 1, 0), steps, dtype=dtype)[:, :, None]
+
+    @tf.custom_gradient
+    def summarize(states):
+        out, masked, top = [], None, None
+        for part in parts:
+            if part == "last":
+                out.append(tf.reduce_sum(states * last, axis=1))
+            elif part == "mean":
+                out.append(tf.reduce_sum(states * real, axis=1) / count)
+            else:  # the lowest float at padded steps
+                masked = states * real + (1.0 - real) * dtype.min
+                top = tf.reduce_max(masked, axis=1)
+                out.append(top)
+
+        def grad(upstream):
+            pieces = tf.split(upstream, len(parts), axis=-1)
+            total = 0.0
+            for part, g in zip(parts, pieces):
+                if part == "last":
+                    total += last * g[:, None, :]
+                elif part == "mean":
+                    total += real * (g / count)[:, None, :]
+                else:
+                    ties = tf.cast(tf.equal(masked, top[:, None, :]), dtype)
+                    total += ties * (g / tf.reduce_sum(ties, axis=1))[:, None, :]
+            return total
+
+        return (out[0] if len(out) == 1 else tf.concat(out, axis=-1)), grad
+
+    return summarize(sequences)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -288,7 +319,8 @@ class FastLSTM(keras.layers.LSTM):
             # Keras' RNN.call around the same kernel, without its state and
             # dtype bookkeeping: about 30 ops to trace instead of 110, which
             # is what a new architecture's first fit waits for (issue #12).
-            zeros = tf.zeros(tf.stack([tf.shape(sequences)[0], self.cell.units]))
+            rows = _repeated(sequences)[0] if self.repeated_input else sequences
+            zeros = tf.zeros(tf.stack([tf.shape(rows)[0], self.cell.units]))
             h, _ = self._fused_states(sequences, [zeros, zeros], training)
             return tf.transpose(h, (1, 0, 2)) if self.return_sequences else h[-1]
         return super().call(
@@ -341,27 +373,26 @@ class FastLSTM(keras.layers.LSTM):
         gates = 4 * cell.units
         width = sequences.shape[-1]
         recurrent = cell.recurrent_kernel
+        vector, steps = _repeated(sequences)
         # Below 4 only a lone row would qualify for the batch identity.
         rows_way = bool(training) and min(width, gates) >= 4
         product = None
         if width > gates or rows_way:
-            product = tf.matmul(sequences[:, 0, :], cell.kernel)
+            product = tf.matmul(vector, cell.kernel)
 
         def by_width():
             if width <= gates:
                 return self._fused(sequences, initial_state, cell.kernel, bias)
-            shape = [tf.shape(product)[0], tf.shape(sequences)[1], gates]
+            shape = [tf.shape(product)[0], steps, gates]
             wide = tf.broadcast_to(product[:, None, :], shape)
             return self._fused(wide, initial_state, tf.eye(gates), bias)
 
         def by_rows():
-            rows = tf.shape(sequences)[0]
+            rows = tf.shape(product)[0]
             # The kernel is slow when batch and input are both odd: an even
             # number of rows, but a lone row alone (see ``_fused``).
             even = rows + rows % 2 * tf.cast(rows > 1, rows.dtype)
-            picks = tf.broadcast_to(
-                tf.eye(even)[None], [tf.shape(sequences)[1], even, even]
-            )
+            picks = tf.broadcast_to(tf.eye(even)[None], [steps, even, even])
             weights = tf.concat(
                 [tf.pad(product, [[0, even - rows], [0, 0]]), recurrent], axis=0
             )
@@ -374,7 +405,7 @@ class FastLSTM(keras.layers.LSTM):
             return by_width()
         if choice:  # fixed for the whole fit (see ``batch_identity``)
             return by_rows()
-        few = batch_identity_applies(tf.shape(sequences)[0], width, cell.units)
+        few = batch_identity_applies(tf.shape(vector)[0], width, cell.units)
         # The identity's zeros times an infinite product would spread NaN
         # to every row; such a batch takes the per-row path.
         few = few & tf.reduce_all(tf.math.is_finite(product))
@@ -411,6 +442,31 @@ class FastLSTM(keras.layers.LSTM):
             and not tf.config.list_logical_devices("GPU")
             and self.compute_dtype == "float32"
         )
+
+
+def _repeated(sequences):
+    """``(vector, steps)`` of a ``repeated_input`` layer's input.
+
+    Its vector is ``sequences[:, 0, :]``. When ``sequences`` is, in the graph
+    being traced, a tile of one step along time (``RepeatToLength``), the
+    vector and the number of steps are read from the tile's own inputs, so
+    the graph never builds the tiled (batch, steps, width) tensor: its
+    tile, its slice's gradient and the tile's gradient (about 6% of a
+    default training step's op time; issue #12) are left out.
+    """
+    op = getattr(sequences, "op", None)  # eager tensors have none
+    if op is not None and op.type == "Tile":
+        source, multiples = op.inputs
+        known = tf.get_static_value(multiples, partial=True)
+        if (
+            source.shape.rank == 3
+            and source.shape[1] == 1
+            and known is not None
+            and known[0] == 1
+            and known[2] == 1
+        ):
+            return source[:, 0, :], multiples[1]
+    return sequences[:, 0, :], tf.shape(sequences)[1]
 
 
 @tf.custom_gradient

@@ -193,6 +193,41 @@ def test_readout_gradient_reaches_real_steps_only():
     np.testing.assert_array_equal(Readout("max")(x, lengths)[:, 0], [-1, -4])
 
 
+def _reference_readout(x, lengths, parts):
+    """The readout written plainly, for autodiff to differentiate."""
+    mask = tf.sequence_mask(lengths, tf.shape(x)[1])[:, :, None]
+    out = {
+        "last": tf.gather(x, lengths - 1, batch_dims=1),
+        "mean": tf.reduce_sum(tf.where(mask, x, 0.0), 1)
+        / tf.cast(lengths, x.dtype)[:, None],
+        "max": tf.reduce_max(tf.where(mask, x, x.dtype.min), 1),
+    }
+    return tf.concat([out[p] for p in parts], axis=-1)
+
+
+@pytest.mark.parametrize("mode", ["last_mean_max", "mean_max", "max", "last"])
+def test_readout_values_and_gradients_match_autodiff(mode):
+    # Readout writes its gradient out; it must be autodiff's, ties included.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 6, 4)).astype(np.float32)
+    x[0, 1] = x[0, 3] = 5.0  # a tie for the maximum of sequence 0
+    x, lengths = tf.constant(x), tf.constant([5, 6, 2], tf.int32)
+    parts = mode.split("_")
+    weights = tf.constant(rng.standard_normal((3, 4 * len(parts))), tf.float32)
+    results = []
+    for readout in (lambda x: Readout(mode)(x, lengths), None):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = readout(x) if readout else _reference_readout(x, lengths, parts)
+            loss = tf.reduce_sum(out * weights)
+        results.append((out, tape.gradient(loss, x)))
+    (out, grad), (ref_out, ref_grad) = results
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-6, atol=1e-7)
+    if "max" in parts:  # the tie shares the maximum's gradient
+        assert grad[0, 1, 0] == grad[0, 3, 0] != 0
+
+
 def test_time_pool_averages_real_steps_only():
     x = np.arange(1, 8, dtype=np.float32).reshape(1, 7, 1)
     x = np.concatenate([x, x * 10])
