@@ -9,9 +9,11 @@ from skseqae._layers import (
     FastLSTM,
     Readout,
     RepeatSteps,
+    RepeatToLength,
     ReverseEach,
     SequenceInput,
     TimePool,
+    _repeated,
 )
 
 
@@ -261,6 +263,32 @@ def _repeated_pair(batch, width, **kwargs):
         layer.build((batch, 9, width))
     layers[0].set_weights(layers[1].get_weights())
     return layers, np.repeat(code[:, None], 9, 1)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_repeated_input_reads_a_tiled_code_before_the_tile(training):
+    # Traced after RepeatToLength, the layer takes the code and the step
+    # count from the tile's inputs (the tiled tensor is never needed), with
+    # the plain layer's outputs and gradients.
+    (fast, plain), x = _repeated_pair(6, 30)
+    code, reference = tf.constant(x[:, 0]), tf.zeros((6, 9, 0))
+
+    @tf.function
+    def run(layer):
+        with tf.GradientTape() as tape:
+            tape.watch(code)
+            tiled = RepeatToLength()(code, reference)
+            out = layer(tiled, training=training)
+            loss = tf.reduce_sum(out**2)
+        vector, _ = _repeated(tiled)
+        assert vector.op.inputs[0] is tiled.op.inputs[0]  # read before the tile
+        return out, tape.gradient(loss, [code, *layer.trainable_variables])
+
+    (out_fast, grads_fast), (out_plain, grads_plain) = run(fast), run(plain)
+    np.testing.assert_allclose(out_fast, out_plain, atol=1e-5)
+    for a, b in zip(grads_fast, grads_plain):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(_repeated(tf.constant(x))[0], x[:, 0])  # eager
 
 
 def test_repeated_input_dropout_masks_like_the_plain_layer():
