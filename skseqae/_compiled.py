@@ -235,11 +235,13 @@ class TrainingSteps:
 
 
 def _fused_adam_applies(optimizer):
-    """Whether :func:`_apply_adam` computes exactly what ``optimizer.apply`` does.
+    """Whether :func:`_apply_adam` makes ``optimizer.apply``'s update.
 
-    A plain Keras Adam (the default ``optimizer="adam"``): no AMSGrad,
-    clipping, weight decay, moving average, gradient accumulation, loss
-    scale or learning-rate schedule, on weights without constraints.
+    (To float32 round-off.) A plain Keras Adam (the default
+    ``optimizer="adam"``): no AMSGrad, clipping, weight decay, moving
+    average, gradient accumulation, loss scale or learning-rate schedule,
+    outside any distribution strategy, on weights without constraints that
+    take their gradients as updates.
     """
     return (
         type(optimizer) is keras.optimizers.Adam
@@ -252,8 +254,11 @@ def _fused_adam_applies(optimizer):
         and not optimizer.gradient_accumulation_steps
         and optimizer.loss_scale_factor is None
         and isinstance(optimizer._learning_rate, keras.Variable)
+        and not tf.distribute.has_strategy()
         and all(
-            v.constraint is None and v.dtype == "float32"
+            v.constraint is None
+            and v.dtype == "float32"
+            and not getattr(v, "overwrite_with_gradient", False)
             for v in optimizer._trainable_variables
         )
     )
@@ -311,7 +316,7 @@ def _pointed_at(keras_variables, tf_variables):
     ``tf.Variable``, in ``_value``; every read, assignment and gradient goes
     through it. (Keras' own ``stateless_apply`` would be the public way, but
     its TensorFlow backend refuses it.) ``tests/test_training.py`` checks that
-    a step traced this way equals Keras' own training bit for bit.
+    a step traced this way trains like Keras, to float32 round-off.
     """
     keras_variables = list(keras_variables)
     if len(keras_variables) != len(tf_variables):

@@ -313,7 +313,7 @@ class FastLSTM(keras.layers.LSTM):
             initial_state is None
             and not self.stateful
             and not self.return_state
-            and not (training and self.cell.dropout)
+            and not self.cell.dropout  # Keras draws its masks in RNN.call
             and self._fused_kernel_applies(mask)
         ):
             # Keras' RNN.call around the same kernel, without its state and
@@ -449,10 +449,12 @@ def _repeated(sequences):
 
     Its vector is ``sequences[:, 0, :]``. When ``sequences`` is, in the graph
     being traced, a tile of one step along time (``RepeatToLength``), the
-    vector and the number of steps are read from the tile's own inputs, so
-    the graph never builds the tiled (batch, steps, width) tensor: its
-    tile, its slice's gradient and the tile's gradient (about 6% of a
-    default training step's op time; issue #12) are left out.
+    vector and the number of steps are read from the tile's own inputs.
+    Where the layer then needs the vector alone (the batch identity, and
+    codes wider than the gates: every default training step), the graph
+    drops the tiled (batch, steps, width) tensor, the gradient of the slice
+    that read its first step and the tile's gradient (about 6% of a default
+    training step's op time; issue #12).
     """
     op = getattr(sequences, "op", None)  # eager tensors have none
     if op is not None and op.type == "Tile":
@@ -465,7 +467,7 @@ def _repeated(sequences):
             and known[0] == 1
             and known[2] == 1
         ):
-            return source[:, 0, :], multiples[1]
+            return source[:, 0, :], tf.cast(multiples[1], tf.int32)
     return sequences[:, 0, :], tf.shape(sequences)[1]
 
 
@@ -651,7 +653,8 @@ class RepeatSteps(keras.layers.Layer):
     def call(self, x, reference=None):
         if self.factor > 1:  # a tile: fewer ops to trace than ops.repeat
             tiled = tf.tile(x[:, :, None, :], [1, 1, self.factor, 1])
-            x = tf.reshape(tiled, tf.stack([tf.shape(x)[0], -1, x.shape[-1]]))
+            shape = tf.shape(x)
+            x = tf.reshape(tiled, [shape[0], shape[1] * self.factor, shape[2]])
         if reference is not None:
             return x[:, : ops.shape(reference)[1]]
         return x if self.length is None else x[:, : self.length]

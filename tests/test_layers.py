@@ -250,6 +250,7 @@ def test_repeat_steps_restores_the_length():
         RepeatSteps(3, length=8)(x)[0, :, 1], [1] * 3 + [3] * 3 + [5] * 2
     )
     np.testing.assert_array_equal(RepeatSteps(1)(x, reference[:, :2]), x[:, :2])
+    assert RepeatSteps(3)(np.zeros((0, 3, 2), np.float32)).shape == (0, 9, 2)  # no rows
 
 
 def _repeated_pair(batch, width, **kwargs):
@@ -265,30 +266,58 @@ def _repeated_pair(batch, width, **kwargs):
     return layers, np.repeat(code[:, None], 9, 1)
 
 
+@pytest.mark.parametrize("width", [30, 8])
 @pytest.mark.parametrize("training", [True, False])
-def test_repeated_input_reads_a_tiled_code_before_the_tile(training):
+def test_repeated_input_reads_a_tiled_code_before_the_tile(
+    training, width, monkeypatch
+):
     # Traced after RepeatToLength, the layer takes the code and the step
-    # count from the tile's inputs (the tiled tensor is never needed), with
-    # the plain layer's outputs and gradients.
-    (fast, plain), x = _repeated_pair(6, 30)
+    # count from the tile's inputs (the tiled tensor is then not needed
+    # where the code is wider than the gates or the batch identity runs),
+    # with the plain layer's outputs and gradients.
+    import skseqae._layers as layers
+
+    read_before_tile = []
+
+    def spy(sequences):
+        vector, steps = _repeated(sequences)
+        read_before_tile.append(vector.op.inputs[0] is sequences.op.inputs[0])
+        return vector, steps
+
+    monkeypatch.setattr(layers, "_repeated", spy)
+    (fast, plain), x = _repeated_pair(6, width)
     code, reference = tf.constant(x[:, 0]), tf.zeros((6, 9, 0))
 
     @tf.function
     def run(layer):
         with tf.GradientTape() as tape:
             tape.watch(code)
-            tiled = RepeatToLength()(code, reference)
-            out = layer(tiled, training=training)
+            out = layer(RepeatToLength()(code, reference), training=training)
             loss = tf.reduce_sum(out**2)
-        vector, _ = _repeated(tiled)
-        assert vector.op.inputs[0] is tiled.op.inputs[0]  # read before the tile
         return out, tape.gradient(loss, [code, *layer.trainable_variables])
 
     (out_fast, grads_fast), (out_plain, grads_plain) = run(fast), run(plain)
+    assert read_before_tile and all(read_before_tile)
     np.testing.assert_allclose(out_fast, out_plain, atol=1e-5)
     for a, b in zip(grads_fast, grads_plain):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(_repeated(tf.constant(x))[0], x[:, 0])  # eager
+
+
+def test_fast_lstm_with_dropout_draws_masks_as_keras_does():
+    # Dropout goes through Keras' RNN.call, which draws a mask at every call
+    # (inference too): the seed state, and so the next training masks, stay
+    # those of keras.layers.LSTM.
+    x = np.random.default_rng(0).standard_normal((4, 6, 3)).astype(np.float32)
+    fast = FastLSTM(5, dropout=0.4, seed=3, return_sequences=True)
+    reference = keras.layers.LSTM(5, dropout=0.4, seed=3, return_sequences=True)
+    for layer in (fast, reference):
+        layer.build(x.shape)
+    fast.set_weights(reference.get_weights())
+    for training in (False, True, True):
+        np.testing.assert_allclose(
+            fast(x, training=training), reference(x, training=training), atol=1e-5
+        )
 
 
 def test_repeated_input_dropout_masks_like_the_plain_layer():
