@@ -382,9 +382,7 @@ def _traced_part(networks, spec, part):
     else:
         sub = keras.Model(model.inputs, model.outputs[spec.output_names.index(part)])
     inputs = [tf.TensorSpec(t.shape, t.dtype) for t in sub.inputs]
-    centred = {
-        id(layer.mean) for layer in (networks.input_layer, *networks.output_layers)
-    }
+    centred = {id(layer.mean) for layer in networks.scaling_layers}
     fn = _reading_handles(sub, inputs[0] if len(inputs) == 1 else inputs, centred)
     return _called_flat(fn), (
         _positions(model.trainable_variables, sub.trainable_variables),

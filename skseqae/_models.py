@@ -90,9 +90,14 @@ class Networks:
     input_layer: SequenceInput
     output_layers: tuple
 
+    @property
+    def scaling_layers(self):
+        """The layers holding the per-feature ``mean`` and ``scale``."""
+        return (self.input_layer, *self.output_layers)
+
     def set_scaling(self, mean, scale):
         """Store the per-feature standardization in the graph."""
-        for layer in (self.input_layer, *self.output_layers):
+        for layer in self.scaling_layers:
             layer.mean.assign(mean)
             layer.scale.assign(scale)
 
