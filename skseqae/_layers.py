@@ -320,9 +320,7 @@ class FastLSTM(keras.layers.LSTM):
             # Keras' RNN.call around the same kernel, without its state and
             # dtype bookkeeping: about 30 ops to trace instead of 110, which
             # is what a new architecture's first fit waits for (issue #12).
-            rows = _repeated(sequences)[0] if self.repeated_input else sequences
-            zeros = tf.zeros(tf.stack([tf.shape(rows)[0], self.cell.units]))
-            h, _ = self._fused_states(sequences, [zeros, zeros], training)
+            h, _ = self._fused_states(sequences, None, training)
             return tf.transpose(h, (1, 0, 2)) if self.return_sequences else h[-1]
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
@@ -343,14 +341,24 @@ class FastLSTM(keras.layers.LSTM):
         return h[-1], outputs, [h[-1], c[-1]]
 
     def _fused_states(self, sequences, initial_state, training):
-        """Time-major hidden and cell states of the fused kernel."""
+        """Time-major hidden and cell states of the fused kernel.
+
+        ``initial_state`` None starts from zeros.
+        """
         cell = self.cell
         bias = tf.convert_to_tensor(
             cell.bias if cell.use_bias else tf.zeros([4 * cell.units])
         )
         if self.repeated_input:
             return self._repeated_input_loop(sequences, initial_state, bias, training)
+        if initial_state is None:
+            initial_state = self._zero_state(sequences)
         return self._fused(sequences, initial_state, cell.kernel, bias)
+
+    def _zero_state(self, rows):
+        """Zero hidden and cell states for as many rows as ``rows`` has."""
+        zeros = tf.zeros(tf.stack([tf.shape(rows)[0], self.cell.units]))
+        return [zeros, zeros]
 
     def _repeated_input_loop(self, sequences, initial_state, bias, training):
         """The fused kernel when every step reads the same vector.
@@ -375,6 +383,8 @@ class FastLSTM(keras.layers.LSTM):
         width = sequences.shape[-1]
         recurrent = cell.recurrent_kernel
         vector, steps = _repeated(sequences)
+        if initial_state is None:  # sized by the vector: the tile is not read
+            initial_state = self._zero_state(vector)
         # Below 4 only a lone row would qualify for the batch identity.
         rows_way = bool(training) and min(width, gates) >= 4
         product = None
