@@ -71,8 +71,26 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         spike, final loss 0.367-0.415 (before the clip 0.446-0.503; raw
         Keras 0.4976-0.4979 and one NaN). Clipped models do not export to
         ONNX (:func:`skseqae.to_onnx`).
+    pretrained : "auto" or bool, default="auto"
+        Start training from weights pretrained on many univariate series
+        instead of random ones, so that the features do not depend on one
+        small data set alone. ``"auto"`` does where they fit (univariate
+        sequences, with ``units=64``, ``activation="tanh"``,
+        ``encoding="last_mean_max"`` and ``bidirectional=True``) and starts
+        from random weights otherwise; ``True`` requires them (a
+        ``ValueError`` says which parameter keeps them from fitting);
+        ``False`` never uses them. ``pretrained_`` says what a fit did.
+        With ``epochs=0`` the pretrained network is used as it is. The
+        weights ship with the package (``skseqae/_weights``, 0.5 MB): a
+        fit of this estimator, ``pretrained=False``, on 2,736 windows of
+        32-256 steps from the training parts of every bundled data set,
+        each z-normalized; ``scripts/pretrain_encoder.py`` makes them, and
+        the ``.json`` beside them records how. Chosen by 3-fold
+        cross-validation on the training splits, each set's score from
+        weights pretrained without that set (README, "Accuracy").
     epochs : int, default=100
-        Maximum number of passes over the training data.
+        Maximum number of passes over the training data; 0 trains nothing
+        (the features of the initial network, pretrained or random).
     batch_size : int or "auto", default="auto"
         Sequences per gradient step. ``"auto"`` is
         ``min(32, max(1, n_train // 8))``, ``n_train`` being the sequences
@@ -155,6 +173,9 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         Number of epochs run.
     n_timesteps_ : int
         Length of the longest training sequence.
+    pretrained_ : bool
+        Whether the fit started from the pretrained weights (see
+        ``pretrained``).
     n_features_in_ : int
         Features per time step for 3-D and list input; number of columns
         (time steps) for 2-D input, as scikit-learn defines it.
@@ -183,6 +204,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         bidirectional=True,
         max_steps=128,
         activation="tanh",
+        pretrained="auto",
         epochs=100,
         batch_size="auto",
         learning_rate=1e-3,
@@ -203,6 +225,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
             bidirectional=bidirectional,
             max_steps=max_steps,
             activation=activation,
+            pretrained=pretrained,
             epochs=epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,

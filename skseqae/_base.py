@@ -52,7 +52,8 @@ class _BaseSequenceAutoencoder(
         "bidirectional": ["boolean"],
         "max_steps": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [StrOptions(ACTIVATIONS)],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "pretrained": [StrOptions({"auto"}), "boolean"],
+        "epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -78,6 +79,7 @@ class _BaseSequenceAutoencoder(
         bidirectional,
         max_steps,
         activation,
+        pretrained,
         epochs,
         batch_size,
         learning_rate,
@@ -97,6 +99,7 @@ class _BaseSequenceAutoencoder(
         self.bidirectional = bidirectional
         self.max_steps = max_steps
         self.activation = activation
+        self.pretrained = pretrained
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -143,7 +146,8 @@ class _BaseSequenceAutoencoder(
             rng = self._random_generator(self.n_iter_ if resume else 0)
             if not resume:
                 self._build(spec, seqs, data, rng)
-            self._train(data, self._fit_settings(), rng)
+            if self.epochs:
+                self._train(data, self._fit_settings(), rng)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -199,10 +203,14 @@ class _BaseSequenceAutoencoder(
     def _build(self, spec, seqs, data, rng):
         """Fresh networks and training state: the start of a new fit."""
         from ._models import build_networks
+        from ._pretrained import load_into
 
         n_timesteps = data.n_timesteps
+        pretrained = self._starts_pretrained(spec)
         seed = int(rng.integers(2**31 - 10**4))
         networks = build_networks(spec, seed, n_timesteps)
+        if pretrained:
+            load_into(networks.model)
         self._offset, scale = self._scaling(seqs)
         # At rest the Keras models take the data as it is (see _centred).
         networks.set_scaling(self._offset.astype(np.float32), scale)
@@ -211,7 +219,31 @@ class _BaseSequenceAutoencoder(
         self._decoders = networks.decoders
         self._spec = spec
         self.n_timesteps_ = n_timesteps
+        self.pretrained_ = pretrained
         self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
+
+    def _starts_pretrained(self, spec):
+        """Whether a new fit of ``spec`` starts from the shipped weights."""
+        from ._pretrained import mismatch
+
+        if self.pretrained is False:
+            return False
+        problem = mismatch(spec)
+        if problem is None or self.pretrained == "auto":
+            return problem is None
+        field, value, needed = problem
+        if field == "units" and len(value) == 1:
+            value, needed = value[0], needed[0]
+        name = {"n_features": "features per step", "reverse": "reverse_reconstruction"}
+        raise ValueError(
+            f"{type(self).__name__}(pretrained=True) needs the pretrained "
+            "network's architecture: univariate sequences, units=64, "
+            "activation='tanh', encoding='last_mean_max', bidirectional=True "
+            "(and reverse_reconstruction=False, conditional=False); got "
+            f"{name.get(field, field)}={value!r} instead of {needed!r}. Change "
+            "it, or pass pretrained='auto' (random initial weights where the "
+            "shipped ones do not fit) or pretrained=False."
+        )
 
     def _train(self, data, settings, rng):
         """Train ``model_`` further; on error, put its weights back."""

@@ -89,8 +89,17 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         for one seed of 5; clipped, no spike in 5 seeds and a lower final
         loss (see :class:`LSTMAutoencoderTransformer`). Clipped models do
         not export to ONNX.
+    pretrained : "auto" or bool, default=False
+        Start the encoder and the reconstruction decoder from the weights
+        pretrained on univariate series (see
+        :class:`LSTMAutoencoderTransformer`; the future decoder always
+        starts from random weights). They fit univariate sequences with
+        ``units=64``, ``activation="tanh"``, ``encoding="last_mean_max"``,
+        ``bidirectional=True``, ``reverse_reconstruction=False`` and
+        ``conditional=False``. Off by default here: the forecasts were not
+        measured with them.
     epochs : int, default=100
-        Maximum number of passes over the training data.
+        Maximum number of passes over the training data; 0 trains nothing.
     batch_size : int or "auto", default="auto"
         Sequences per gradient step. ``"auto"`` is
         ``min(32, max(1, n_train // 8))`` for the ``n_train`` sequences left
@@ -154,6 +163,8 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         Number of epochs run.
     n_timesteps_ : int
         Length of the longest training context.
+    pretrained_ : bool
+        Whether the fit started from the pretrained weights.
     n_features_in_ : int
         Features per time step for 3-D and list input; number of columns for
         2-D input.
@@ -198,6 +209,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         bidirectional=True,
         max_steps=128,
         activation="tanh",
+        pretrained=False,
         epochs=100,
         batch_size="auto",
         learning_rate=1e-3,
@@ -218,6 +230,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
             bidirectional=bidirectional,
             max_steps=max_steps,
             activation=activation,
+            pretrained=pretrained,
             epochs=epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,

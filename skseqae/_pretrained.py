@@ -1,0 +1,150 @@
+"""The univariate autoencoder pretrained on the bundled data, and its recipe.
+
+``pretrained`` (a parameter of both estimators) starts a fit from weights
+shipped in ``skseqae/_weights`` instead of random ones. They were made by
+``scripts/pretrain_encoder.py`` from :func:`pretraining_sequences` (the
+training parts of every bundled data set, cut into univariate windows), and
+``skseqae/_weights/univariate_bilstm64.json`` records how: the recipe's
+arguments, the fit's parameters and epochs, and the versions it ran with.
+"""
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+#: The NetworkSpec fields that the shipped weights fit.
+ARCHITECTURE = {
+    "n_features": 1,
+    "units": (64,),
+    "activation": "tanh",
+    "encoding": "last_mean_max",
+    "bidirectional": True,
+    "reverse": False,
+    "conditional": False,
+}
+#: The layers whose weights ship: the encoder and the reconstruction decoder.
+LAYERS = (
+    "encoder_lstm_0",
+    "encoder_backward_lstm_0",
+    "reconstruction_lstm_0",
+    "reconstruction_output",
+)
+WEIGHTS = "univariate_bilstm64"
+#: The pretraining recipe's arguments for the shipped weights.
+RECIPE = {
+    "seed": 0,
+    "min_length": 32,
+    "max_length": 256,
+    "per_set": 500,
+    "windows": 200,
+}
+
+
+def mismatch(spec):
+    """``(field, value, needed)`` of the first field that keeps the shipped
+    weights from fitting ``spec``, or None when they fit."""
+    for field, needed in ARCHITECTURE.items():
+        value = getattr(spec, field)
+        if value != needed:
+            return field, value, needed
+    return None
+
+
+@lru_cache(maxsize=1)
+def shipped_weights():
+    """The shipped weights: ``{layer name: tuple of float32 arrays}``."""
+    path = resources.files(__package__).joinpath("_weights", f"{WEIGHTS}.npz")
+    with path.open("rb") as f:
+        return read_weights(f)
+
+
+def read_weights(file):
+    """``{layer name: tuple of arrays}`` from a file :func:`layer_weights` wrote."""
+    with np.load(file, allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    counts = {layer: 0 for layer in LAYERS}
+    for key in arrays:
+        counts[key.rsplit("/", 1)[0]] += 1
+    return {
+        layer: tuple(arrays[f"{layer}/{i}"] for i in range(counts[layer]))
+        for layer in LAYERS
+    }
+
+
+def shipped_record():
+    """How the shipped weights were made (the JSON next to them)."""
+    path = resources.files(__package__).joinpath("_weights", f"{WEIGHTS}.json")
+    return json.loads(path.read_text())
+
+
+def load_into(model):
+    """Set the shipped layers of ``model`` (built for a fitting spec)."""
+    weights = shipped_weights()
+    for name in LAYERS:
+        model.get_layer(name).set_weights(weights[name])
+
+
+def layer_weights(model):
+    """``{"layer/i": array}`` of the shipped layers, as the weights file holds them."""
+    return {
+        f"{name}/{i}": np.asarray(w, np.float32)
+        for name in LAYERS
+        for i, w in enumerate(model.get_layer(name).get_weights())
+    }
+
+
+def pretraining_sequences(
+    *, seed=0, min_length=32, max_length=256, per_set=500, windows=200, exclude=()
+):
+    """The univariate sequences the shipped weights were fitted on.
+
+    Every channel of every training sequence of the bundled classification
+    and regression sets (:func:`skseqae.datasets.list_datasets`; test splits
+    are never read), and ``windows`` windows of the training part of each
+    bundled long series (:func:`skseqae.datasets.list_series`). A sequence
+    longer than ``max_length`` gives two random windows of ``min_length`` to
+    ``max_length`` steps; each set gives at most ``per_set`` sequences (a
+    random subset); each sequence is z-normalized on its own, and constant
+    ones and ones under 8 steps are left out. Sets named in ``exclude``
+    are left out (to measure the weights on a set they never saw).
+
+    Returns
+    -------
+    list of ndarray of shape (T_i, 1), float32
+    """
+    from .datasets import list_datasets, list_series, load_dataset, load_series
+
+    rng = np.random.default_rng(seed)
+
+    def window(x):
+        n = int(rng.integers(min_length, max_length + 1))
+        start = int(rng.integers(0, len(x) - n + 1))
+        return x[start : start + n]
+
+    out = []
+    for name in list_datasets():
+        if name in exclude:
+            continue
+        picked = []
+        for sequence in load_dataset(name, layout="list")[0]:
+            for x in np.asarray(sequence, np.float64).T:
+                if len(x) > max_length:
+                    picked += [window(x), window(x)]
+                else:
+                    picked.append(x)
+        if len(picked) > per_set:
+            picked = [picked[i] for i in rng.permutation(len(picked))[:per_set]]
+        out += picked
+    for name in list_series():
+        if name in exclude:
+            continue
+        X, _, train_end = load_series(name)
+        for x in np.asarray(X[:train_end], np.float64).T:
+            out += [window(x) for _ in range(windows)]
+    return [
+        ((x - x.mean()) / x.std()).astype(np.float32)[:, None]
+        for x in out
+        if len(x) >= 8 and x.std() > 1e-8 * max(1.0, np.abs(x).max())
+    ]
