@@ -72,7 +72,8 @@ def run_demo(settings, stream=None):
         ),
     }
     print(
-        f"Trained {ae.n_iter_} epochs in {seconds:.0f} s "
+        f"Trained {ae.n_iter_} epochs in {seconds:.0f} s from "
+        f"{'the pretrained' if ae.pretrained_ else 'random'} weights "
         f"({len(ae.get_feature_names_out())} features per sequence).",
         file=stream,
     )
