@@ -59,11 +59,12 @@ sequences: their AUCs swing widely.
 Usage::
 
     python benchmarks/pretrained_cv.py [--datasets arrowhead,...] [--one-class]
-        [--seed 0] [--cache DIR]
+        [--seed 0] [--cache DIR] [--recipe '{"per_set": 1000}']
 """
 
 import argparse
 import contextlib
+import json
 import time
 from pathlib import Path
 
@@ -87,11 +88,12 @@ CANDIDATES = {
 }
 
 
-def left_out_weights(name, cache):
+def left_out_weights(name, cache, recipe):
     """Weights made like the shipped ones, without ``name``'s data (cached)."""
-    path = Path(cache) / f"without_{name}.npz"
+    tag = "" if recipe == RECIPE else "_" + "_".join(map(str, recipe.values()))
+    path = Path(cache) / f"without_{name}{tag}.npz"
     if not path.exists():
-        sequences = pretraining_sequences(**RECIPE, exclude=(name,))
+        sequences = pretraining_sequences(**recipe, exclude=(name,))
         ae = LSTMAutoencoderTransformer(pretrained=False, random_state=0, epochs=300)
         start = time.perf_counter()
         ae.fit(sequences)
@@ -122,12 +124,16 @@ def main(argv=None):
     parser.add_argument("--one-class", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default="/tmp/skseqae-pretrained-cv")
+    parser.add_argument(
+        "--recipe", default="{}", help="JSON changes to the pretraining recipe"
+    )
     args = parser.parse_args(argv)
+    recipe = {**RECIPE, **json.loads(args.recipe)}
     score_of = one_class_auc if args.one_class else cv_score
     print(f"| data set | {' | '.join(CANDIDATES)} |")
     print("|---" * (len(CANDIDATES) + 1) + "|", flush=True)
     for name in args.datasets.split(","):
-        weights = left_out_weights(name, args.cache)
+        weights = left_out_weights(name, args.cache, recipe)
         cells = []
         with weights_in_place_of_shipped(weights):
             for params in CANDIDATES.values():

@@ -38,6 +38,7 @@ RECIPE = {
     "min_length": 32,
     "max_length": 256,
     "per_set": 500,
+    "per_sequence": 2,
     "windows": 200,
 }
 
@@ -96,7 +97,14 @@ def layer_weights(model):
 
 
 def pretraining_sequences(
-    *, seed=0, min_length=32, max_length=256, per_set=500, windows=200, exclude=()
+    *,
+    seed=0,
+    min_length=32,
+    max_length=256,
+    per_set=500,
+    per_sequence=2,
+    windows=200,
+    exclude=(),
 ):
     """The univariate sequences the shipped weights were fitted on.
 
@@ -104,11 +112,12 @@ def pretraining_sequences(
     and regression sets (:func:`skseqae.datasets.list_datasets`; test splits
     are never read), and ``windows`` windows of the training part of each
     bundled long series (:func:`skseqae.datasets.list_series`). A sequence
-    longer than ``max_length`` gives two random windows of ``min_length`` to
-    ``max_length`` steps; each set gives at most ``per_set`` sequences (a
-    random subset); each sequence is z-normalized on its own, and constant
-    ones and ones under 8 steps are left out. Sets named in ``exclude``
-    are left out (to measure the weights on a set they never saw).
+    longer than ``max_length`` gives ``per_sequence`` random windows of
+    ``min_length`` to ``max_length`` steps; each set gives at most
+    ``per_set`` sequences (a random subset); each sequence is z-normalized
+    on its own, and constant ones and ones under 8 steps are left out. Sets
+    named in ``exclude`` are left out (to measure the weights on a set they
+    never saw).
 
     Returns
     -------
@@ -131,7 +140,7 @@ def pretraining_sequences(
         for sequence in load_dataset(name, layout="list")[0]:
             for x in np.asarray(sequence, np.float64).T:
                 if len(x) > max_length:
-                    picked += [window(x), window(x)]
+                    picked += [window(x) for _ in range(per_sequence)]
                 else:
                     picked.append(x)
         if len(picked) > per_set:
