@@ -76,7 +76,8 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         instead of random ones, so that the features do not depend on one
         small data set alone. ``"auto"`` does where they fit (univariate
         sequences, with ``units=64``, ``activation="tanh"``,
-        ``encoding="last_mean_max"`` and ``bidirectional=True``) and starts
+        ``encoding="last_mean_max"``, ``bidirectional=True`` and
+        ``scale=True``) and starts
         from random weights otherwise; ``True`` requires them (a
         ``ValueError`` says which parameter keeps them from fitting);
         ``False`` never uses them. ``pretrained_`` says what a fit did.

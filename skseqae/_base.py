@@ -228,7 +228,8 @@ class _BaseSequenceAutoencoder(
 
         if self.pretrained is False:
             return False
-        problem = mismatch(spec)
+        # The weights were made for standardized inputs.
+        problem = mismatch(spec) or (None if self.scale else ("scale", False, True))
         if problem is None or self.pretrained == "auto":
             return problem is None
         field, value, needed = problem
@@ -238,8 +239,8 @@ class _BaseSequenceAutoencoder(
         raise ValueError(
             f"{type(self).__name__}(pretrained=True) needs the pretrained "
             "network's architecture: univariate sequences, units=64, "
-            "activation='tanh', encoding='last_mean_max', bidirectional=True "
-            "(and reverse_reconstruction=False, conditional=False); got "
+            "activation='tanh', encoding='last_mean_max', bidirectional=True, "
+            "scale=True (and reverse_reconstruction=False, conditional=False); got "
             f"{name.get(field, field)}={value!r} instead of {needed!r}. Change "
             "it, or pass pretrained='auto' (random initial weights where the "
             "shipped ones do not fit) or pretrained=False."

@@ -95,9 +95,9 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         :class:`LSTMAutoencoderTransformer`; the future decoder always
         starts from random weights). They fit univariate sequences with
         ``units=64``, ``activation="tanh"``, ``encoding="last_mean_max"``,
-        ``bidirectional=True``, ``reverse_reconstruction=False`` and
-        ``conditional=False``. Off by default here: the forecasts were not
-        measured with them.
+        ``bidirectional=True``, ``scale=True``,
+        ``reverse_reconstruction=False`` and ``conditional=False``. Off by
+        default here: the forecasts were not measured with them.
     epochs : int, default=100
         Maximum number of passes over the training data; 0 trains nothing.
     batch_size : int or "auto", default="auto"
