@@ -3,9 +3,10 @@
 Fits ``LSTMAutoencoderTransformer(pretrained=False, random_state=0,
 epochs=EPOCHS)`` (the default architecture otherwise: one bidirectional
 LSTM of 64 units, codes of last, mean and max, ``max_steps=128``) on
-:func:`skseqae._pretrained.pretraining_sequences`: the training parts of
-every bundled data set, cut into univariate, per-sequence z-normalized
-windows of 32-256 steps. Writes ``skseqae/_weights/univariate_bilstm64.npz``
+:func:`skseqae._pretrained.pretraining_sequences`: every channel of the
+training parts of every bundled data set, univariate sequences of 9-256
+steps (longer ones cut into random windows of 32-256 steps), each
+z-normalized. Writes ``skseqae/_weights/univariate_bilstm64.npz``
 (the encoder's and the reconstruction decoder's weights) and a ``.json``
 record beside it (the recipe, the fit, its losses, the versions, the
 weights' SHA-256).
@@ -70,6 +71,8 @@ def main(argv=None):
         "lengths": [min(lengths), max(lengths)],
         "estimator": {"class": "LSTMAutoencoderTransformer", **params},
         "epochs_run": ae.n_iter_,
+        # Steps averaged before the encoder (max_steps=128 of the longest).
+        "pool": ae._spec.pool,
         "best_epoch": best + 1,
         "best_val_loss": round(float(ae.history_["val_loss"][best]), 6),
         "last_loss": round(float(ae.history_["loss"][-1]), 6),

@@ -83,15 +83,20 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         ``False`` never uses them. ``pretrained_`` says what a fit did.
         With ``epochs=0`` the pretrained network is used as it is. The
         weights ship with the package (``skseqae/_weights``, 0.5 MB): a
-        fit of this estimator, ``pretrained=False``, on 2,736 windows of
-        32-256 steps from the training parts of every bundled data set,
-        each z-normalized; ``scripts/pretrain_encoder.py`` makes them, and
+        fit of this estimator, ``pretrained=False``, on 2,736 univariate
+        sequences of 9-256 steps from the training parts of every bundled
+        data set (longer ones cut into random windows of 32-256 steps),
+        each z-normalized, which its ``max_steps=128`` read averaged over
+        windows of 2 steps; ``scripts/pretrain_encoder.py`` makes them, and
         the ``.json`` beside them records how. Chosen by 3-fold
         cross-validation on the training splits, each set's score from
-        weights pretrained without that set (README, "Accuracy").
+        weights pretrained without that set (README, "Accuracy"). A fit
+        that continues (``warm_start``) keeps its weights: a changed
+        ``pretrained`` applies to the next fresh fit.
     epochs : int, default=100
         Maximum number of passes over the training data; 0 trains nothing
-        (the features of the initial network, pretrained or random).
+        (the features of the initial network, pretrained or random): no
+        callback is called and ``history_`` stays empty.
     batch_size : int or "auto", default="auto"
         Sequences per gradient step. ``"auto"`` is
         ``min(32, max(1, n_train // 8))``, ``n_train`` being the sequences

@@ -203,10 +203,10 @@ class _BaseSequenceAutoencoder(
     def _build(self, spec, seqs, data, rng):
         """Fresh networks and training state: the start of a new fit."""
         from ._models import build_networks
-        from ._pretrained import load_into
+        from ._pretrained import load_into, starts_pretrained
 
         n_timesteps = data.n_timesteps
-        pretrained = self._starts_pretrained(spec)
+        pretrained = starts_pretrained(self, spec)
         seed = int(rng.integers(2**31 - 10**4))
         networks = build_networks(spec, seed, n_timesteps)
         if pretrained:
@@ -221,30 +221,6 @@ class _BaseSequenceAutoencoder(
         self.n_timesteps_ = n_timesteps
         self.pretrained_ = pretrained
         self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
-
-    def _starts_pretrained(self, spec):
-        """Whether a new fit of ``spec`` starts from the shipped weights."""
-        from ._pretrained import mismatch
-
-        if self.pretrained is False:
-            return False
-        # The weights were made for standardized inputs.
-        problem = mismatch(spec) or (None if self.scale else ("scale", False, True))
-        if problem is None or self.pretrained == "auto":
-            return problem is None
-        field, value, needed = problem
-        if field == "units" and len(value) == 1:
-            value, needed = value[0], needed[0]
-        name = {"n_features": "features per step", "reverse": "reverse_reconstruction"}
-        raise ValueError(
-            f"{type(self).__name__}(pretrained=True) needs the pretrained "
-            "network's architecture: univariate sequences, units=64, "
-            "activation='tanh', encoding='last_mean_max', bidirectional=True, "
-            "scale=True (and reverse_reconstruction=False, conditional=False); got "
-            f"{name.get(field, field)}={value!r} instead of {needed!r}. Change "
-            "it, or pass pretrained='auto' (random initial weights where the "
-            "shipped ones do not fit) or pretrained=False."
-        )
 
     def _train(self, data, settings, rng):
         """Train ``model_`` further; on error, put its weights back."""
@@ -590,6 +566,8 @@ class _BaseSequenceAutoencoder(
         from ._persistence import restore_networks, split_networks
 
         state, networks = split_networks(state)
+        # Pickled before the parameter existed: those fits started at random.
+        state.setdefault("pretrained", False)
         super().__setstate__(state)
         restore_networks(self, networks)
 

@@ -11,6 +11,7 @@ arguments, the fit's parameters and epochs, and the versions it ran with.
 import json
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 import numpy as np
 
@@ -43,6 +44,38 @@ RECIPE = {
 }
 
 
+def starts_pretrained(estimator, spec):
+    """Whether a new fit of ``spec`` by ``estimator`` starts from the shipped
+    weights; raises when ``pretrained=True`` and they do not fit."""
+    auto = isinstance(estimator.pretrained, str)  # "auto", the one string allowed
+    if not auto and not estimator.pretrained:  # False, or NumPy's False
+        return False
+    # The weights were made for standardized inputs.
+    problem = mismatch(spec) or (None if estimator.scale else ("scale", False, True))
+    if problem is None or auto:
+        return problem is None
+    field, value, needed = problem
+    if field == "n_features":
+        got = f"{value} features per step instead of 1"
+    else:
+        if field == "units" and len(value) == 1:
+            value, needed = value[0], needed[0]
+        field = {"reverse": "reverse_reconstruction"}.get(field, field)
+        got = f"{field}={value!r} instead of {needed!r}"
+    needs = (
+        "univariate sequences, units=64, activation='tanh', "
+        "encoding='last_mean_max', bidirectional=True, scale=True"
+    )
+    if spec.n_future:
+        needs += ", reverse_reconstruction=False, conditional=False"
+    raise ValueError(
+        f"{type(estimator).__name__}(pretrained=True) needs what the pretrained "
+        f"weights were made for ({needs}); got {got}. Change it, or pass "
+        "pretrained='auto' (random initial weights where the shipped ones do "
+        "not fit) or pretrained=False."
+    )
+
+
 def mismatch(spec):
     """``(field, value, needed)`` of the first field that keeps the shipped
     weights from fitting ``spec``, or None when they fit."""
@@ -62,16 +95,21 @@ def shipped_weights():
 
 
 def read_weights(file):
-    """``{layer name: tuple of arrays}`` from a file :func:`layer_weights` wrote."""
+    """``{layer name: tuple of arrays}`` (read-only) from a file
+    :func:`layer_weights` wrote."""
     with np.load(file, allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
     counts = {layer: 0 for layer in LAYERS}
     for key in arrays:
         counts[key.rsplit("/", 1)[0]] += 1
-    return {
-        layer: tuple(arrays[f"{layer}/{i}"] for i in range(counts[layer]))
-        for layer in LAYERS
-    }
+    for array in arrays.values():
+        array.setflags(write=False)  # shared by every fit in the process
+    return MappingProxyType(
+        {
+            layer: tuple(arrays[f"{layer}/{i}"] for i in range(counts[layer]))
+            for layer in LAYERS
+        }
+    )
 
 
 def shipped_record():

@@ -7,6 +7,7 @@ import sys
 import textwrap
 from importlib import resources
 
+import keras
 import numpy as np
 import pytest
 
@@ -72,31 +73,75 @@ def test_shipped_weights_reconstruct_series_they_never_saw(unseen):
 
 
 @pytest.mark.parametrize(
-    "params, n_features",
+    "params, n_features, got",
     [
-        ({}, 3),
-        ({"units": 8}, 1),
-        ({"bidirectional": False}, 1),
-        ({"encoding": "mean_max"}, 1),
-        ({"activation": "relu"}, 1),
-        ({"scale": False}, 1),  # the weights were made for standardized inputs
+        ({}, 3, "3 features per step instead of 1"),
+        ({"units": 8}, 1, "units=8 instead of 64"),
+        ({"units": (64, 64)}, 1, r"units=\(64, 64\) instead of \(64,\)"),
+        ({"bidirectional": False}, 1, "bidirectional=False instead of True"),
+        ({"encoding": "mean_max"}, 1, "encoding='mean_max' instead of 'last_mean_max'"),
+        ({"activation": "relu"}, 1, "activation='relu' instead of 'tanh'"),
+        # The weights were made for standardized inputs.
+        ({"scale": False}, 1, "scale=False instead of True"),
     ],
 )
 def test_auto_starts_from_random_weights_where_the_shipped_ones_do_not_fit(
-    params, n_features
+    params, n_features, got
 ):
     X = sine_batch(12, 20, n_features)
     ae = LSTMAutoencoderTransformer(epochs=0, random_state=0, **params).fit(X)
     assert ae.pretrained_ is False
-    with pytest.raises(ValueError, match=r"pretrained=True\) needs .* got "):
-        LSTMAutoencoderTransformer(pretrained=True, **params).fit(X)
+    required = LSTMAutoencoderTransformer(pretrained=True, **params)
+    with pytest.raises(ValueError, match=f"; got {got}. Change it") as error:
+        required.fit(X)
+    assert "LSTMAutoencoderTransformer(pretrained=True) needs" in str(error.value)
+    assert "reverse_reconstruction" not in str(error.value)  # composite-only
+    assert not hasattr(required, "model_")  # the failed fit left nothing
 
 
-def test_pretrained_false_starts_from_random_weights(unseen):
-    ae = LSTMAutoencoderTransformer(pretrained=False, epochs=0, random_state=0)
+@pytest.mark.parametrize("false", [False, np.False_])
+def test_pretrained_false_starts_from_random_weights(unseen, false):
+    ae = LSTMAutoencoderTransformer(pretrained=false, epochs=0, random_state=0)
     ae.fit(unseen)
     assert ae.pretrained_ is False
     assert not any(_layers_equal_shipped(ae.model_).values())
+
+
+def test_epochs_0_calls_no_callback_and_records_no_history(unseen):
+    class Spy(keras.callbacks.Callback):
+        calls = 0
+
+        def on_train_begin(self, logs=None):
+            Spy.calls += 1
+
+    ae = LSTMAutoencoderTransformer(epochs=0, callbacks=[Spy()]).fit(unseen)
+    assert Spy.calls == 0 and ae.history_ == {} and ae.n_iter_ == 0
+
+
+def test_partial_fit_starts_from_the_shipped_weights(unseen):
+    ae = LSTMAutoencoderTransformer(random_state=0).partial_fit(unseen)
+    assert ae.pretrained_ is True and ae.n_iter_ == 1
+    as_is = LSTMAutoencoderTransformer(epochs=0).fit(unseen)
+    # One pass from the shipped weights, not from random ones (about 1.0).
+    assert -ae.score(unseen) < -as_is.score(unseen) + 0.02
+
+
+def test_shipped_weights_are_read_only():
+    weights = shipped_weights()
+    with pytest.raises(TypeError):
+        weights["encoder_lstm_0"] = ()
+    with pytest.raises(ValueError, match="read-only"):
+        weights["encoder_lstm_0"][0][0, 0] = 1.0
+
+
+def test_estimators_pickled_before_the_parameter_start_at_random(X2d):
+    ae = LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0).fit(X2d)
+    state = ae.__getstate__()
+    del state["pretrained"]  # as pickled by an earlier version
+    old = LSTMAutoencoderTransformer.__new__(LSTMAutoencoderTransformer)
+    old.__setstate__(state)
+    assert old.get_params()["pretrained"] is False
+    np.testing.assert_array_equal(old.transform(X2d), ae.transform(X2d))
 
 
 def test_fine_tuning_trains_from_the_shipped_weights(unseen):
@@ -119,12 +164,13 @@ def test_composite_starts_encoder_and_reconstruction_from_the_shipped_weights():
     assert ae.pretrained_ is True
     assert all(_layers_equal_shipped(ae.model_).values())
     assert CompositeLSTMAutoencoder(epochs=0).fit(X).pretrained_ is False
-    for params in ({"reverse_reconstruction": True}, {"conditional": True}):
-        with pytest.raises(ValueError, match=next(iter(params))):
-            CompositeLSTMAutoencoder(pretrained=True, **params).fit(X)
+    for name in ("reverse_reconstruction", "conditional"):
+        with pytest.raises(ValueError, match=f"; got {name}=True instead of False"):
+            CompositeLSTMAutoencoder(pretrained=True, **{name: True}).fit(X)
 
 
-def test_pretrained_fit_loads_in_a_fresh_interpreter(tmp_path, unseen):
+def test_fresh_interpreter_reads_the_shipped_weights_and_loads_a_fit(tmp_path, unseen):
+    """The package data is found by a new process, and a pickled fit loads."""
     ae = LSTMAutoencoderTransformer(epochs=0).fit(unseen)
     path = tmp_path / "ae.pkl"
     path.write_bytes(pickle.dumps(ae))
@@ -132,17 +178,22 @@ def test_pretrained_fit_loads_in_a_fresh_interpreter(tmp_path, unseen):
         f"""
         import pickle, sys
         import numpy as np
-        ae = pickle.loads(open({str(path)!r}, "rb").read())
-        assert ae.pretrained_ is True
-        np.save(sys.argv[1], ae.transform(np.load(sys.argv[2])))
+        from skseqae import LSTMAutoencoderTransformer
+        X = np.load(sys.argv[1])
+        loaded = pickle.loads(open({str(path)!r}, "rb").read())
+        fresh = LSTMAutoencoderTransformer(epochs=0).fit(X)
+        assert loaded.pretrained_ is True and fresh.pretrained_ is True
+        np.save(sys.argv[2], np.stack([loaded.transform(X), fresh.transform(X)]))
         """
     )
     np.save(tmp_path / "X.npy", unseen)
     subprocess.run(
-        [sys.executable, "-c", script, tmp_path / "Z.npy", tmp_path / "X.npy"],
+        [sys.executable, "-c", script, tmp_path / "X.npy", tmp_path / "Z.npy"],
         check=True,
     )
-    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), ae.transform(unseen))
+    loaded, fresh = np.load(tmp_path / "Z.npy")
+    np.testing.assert_array_equal(loaded, ae.transform(unseen))
+    np.testing.assert_array_equal(fresh, ae.transform(unseen))
 
 
 def test_record_describes_the_shipped_file():
@@ -152,6 +203,8 @@ def test_record_describes_the_shipped_file():
     assert record["recipe"] == RECIPE
     assert record["n_sequences"] == len(pretraining_sequences(**RECIPE))
     assert record["estimator"]["pretrained"] is False
+    # What the default max_steps=128 made of the longest pretraining sequence.
+    assert record["pool"] == -(-RECIPE["max_length"] // 128) == 2
     shapes = {name: [w.shape for w in ws] for name, ws in shipped_weights().items()}
     assert shapes["encoder_lstm_0"] == [(1, 256), (64, 256), (256,)]
     assert shapes["reconstruction_lstm_0"] == [(384, 256), (64, 256), (256,)]
