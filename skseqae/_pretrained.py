@@ -3,7 +3,8 @@
 ``pretrained`` (a parameter of both estimators) starts a fit from weights
 shipped in ``skseqae/_weights`` instead of random ones. They were made by
 ``scripts/pretrain_encoder.py`` from :func:`pretraining_sequences` (the
-training parts of every bundled data set, cut into univariate windows), and
+training parts of every bundled data set as univariate sequences, long ones
+cut into windows), and
 ``skseqae/_weights/univariate_bilstm64.json`` records how: the recipe's
 arguments, the fit's parameters and epochs, and the versions it ran with.
 """
