@@ -4,7 +4,7 @@ The shipped weights were fitted on the training parts of every bundled set,
 so scoring a bundled set with them flatters them: a user's data set was not
 among them. Here, for each univariate set, the weights are fitted afresh as
 ``scripts/pretrain_encoder.py`` does but without that set
-(``pretraining_sequences(exclude=(name,))``), and the set is scored with
+(``pretraining_sequences(**RECIPE, exclude=(name,))``), and the set is scored with
 them by ``benchmarks/defaults_cv.py``'s 3-fold cross-validation on its
 training split (test splits are never read; PLAID on 240 of its training
 sequences), against random initial weights:
@@ -96,6 +96,7 @@ from defaults_cv import cv_score, one_class_auc
 import skseqae._pretrained as pretrained_module
 from skseqae import LSTMAutoencoderTransformer
 from skseqae._pretrained import (
+    FIT,
     RECIPE,
     layer_weights,
     pretraining_sequences,
@@ -116,7 +117,7 @@ def left_out_weights(name, cache, recipe):
     path = Path(cache) / f"without_{name}{tag}.npz"
     if not path.exists():
         sequences = pretraining_sequences(**recipe, exclude=(name,))
-        ae = LSTMAutoencoderTransformer(pretrained=False, random_state=0, epochs=300)
+        ae = LSTMAutoencoderTransformer(**FIT)
         start = time.perf_counter()
         ae.fit(sequences)
         print(

@@ -30,12 +30,18 @@ from pathlib import Path
 import numpy as np
 
 from skseqae import LSTMAutoencoderTransformer
-from skseqae._pretrained import RECIPE, WEIGHTS, layer_weights, pretraining_sequences
+from skseqae._pretrained import (
+    FIT,
+    RECIPE,
+    WEIGHTS,
+    layer_weights,
+    pretraining_sequences,
+)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=FIT["epochs"])
     parser.add_argument(
         "--out", default=str(Path(__file__).parents[1] / "skseqae" / "_weights")
     )
@@ -44,7 +50,7 @@ def main(argv=None):
     sequences = pretraining_sequences(**RECIPE)
     lengths = [len(s) for s in sequences]
     print(f"{len(sequences)} sequences of {min(lengths)}-{max(lengths)} steps")
-    params = {"pretrained": False, "random_state": 0, "epochs": args.epochs}
+    params = {**FIT, "epochs": args.epochs}
     ae = LSTMAutoencoderTransformer(**params)
     start = time.perf_counter()
     ae.fit(sequences)

@@ -34,6 +34,8 @@ LAYERS = (
     "reconstruction_output",
 )
 WEIGHTS = "univariate_bilstm64"
+#: The estimator parameters of the fit that made them (the others default).
+FIT = {"pretrained": False, "random_state": 0, "epochs": 300}
 #: The pretraining recipe's arguments for the shipped weights.
 RECIPE = {
     "seed": 0,
@@ -136,16 +138,10 @@ def layer_weights(model):
 
 
 def pretraining_sequences(
-    *,
-    seed=0,
-    min_length=32,
-    max_length=256,
-    per_set=500,
-    per_sequence=2,
-    windows=200,
-    exclude=(),
+    *, seed, min_length, max_length, per_set, per_sequence, windows, exclude=()
 ):
-    """The univariate sequences the shipped weights were fitted on.
+    """The univariate sequences of a pretraining recipe (:data:`RECIPE`
+    made the shipped weights).
 
     Every channel of every training sequence of the bundled classification
     and regression sets (:func:`skseqae.datasets.list_datasets`; test splits

@@ -13,6 +13,7 @@ import pytest
 
 from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
 from skseqae._pretrained import (
+    FIT,
     LAYERS,
     RECIPE,
     WEIGHTS,
@@ -202,7 +203,7 @@ def test_record_describes_the_shipped_file():
     assert hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"]
     assert record["recipe"] == RECIPE
     assert record["n_sequences"] == len(pretraining_sequences(**RECIPE))
-    assert record["estimator"]["pretrained"] is False
+    assert record["estimator"] == {"class": "LSTMAutoencoderTransformer", **FIT}
     # What the default max_steps=128 made of the longest pretraining sequence.
     assert record["pool"] == -(-RECIPE["max_length"] // 128) == 2
     shapes = {name: [w.shape for w in ws] for name, ws in shipped_weights().items()}
