@@ -8,7 +8,11 @@ its doctests then.
 import importlib
 
 #: Module file -> the package of the optional extra it needs.
-_OPTIONAL = {"skseqae/dask.py": "dask"}
+_OPTIONAL = {
+    "skseqae/dask.py": "dask",
+    "skseqae/aeon.py": "aeon",
+    "skseqae/sktime.py": "sktime",
+}
 
 
 def _missing(package):

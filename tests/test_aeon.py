@@ -1,0 +1,86 @@
+"""skseqae.aeon: aeon's own conformance suite, and the adapter in aeon's pipelines.
+
+No check of aeon's suite is excluded: all of them pass on both of the
+adapter's test parameter sets.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from skseqae import LSTMAutoencoderTransformer
+from skseqae.datasets import load_dataset
+
+pytest.importorskip(
+    "aeon", reason="skseqae.aeon needs the aeon extra: pip install skseqae[aeon]"
+)
+from aeon.classification.sklearn import RotationForestClassifier  # noqa: E402
+from aeon.pipeline import make_pipeline  # noqa: E402
+from aeon.testing.estimator_checking import parametrize_with_checks  # noqa: E402
+
+from skseqae.aeon import LSTMAutoencoderCollectionTransformer  # noqa: E402
+
+TINY = dict(units=4, epochs=2, pretrained=False, random_state=0)
+
+
+@parametrize_with_checks([LSTMAutoencoderCollectionTransformer])
+def test_aeon_conformance(check):
+    check()
+
+
+def python(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_importing_skseqae_does_not_import_aeon():
+    run = python("import sys, skseqae; print('aeon' in sys.modules)")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
+
+
+def test_missing_aeon_names_the_extra_to_install():
+    run = python("import sys; sys.modules['aeon'] = None; import skseqae.aeon")
+    assert "ImportError" in run.stderr
+    assert "pip install skseqae[aeon]" in run.stderr
+
+
+def test_parameters_are_the_plain_estimators():
+    plain = LSTMAutoencoderTransformer().get_params()
+    assert LSTMAutoencoderCollectionTransformer().get_params() == plain
+    adapter = LSTMAutoencoderCollectionTransformer(units=5, encoding="mean")
+    assert adapter.get_params() == {**plain, "units": 5, "encoding": "mean"}
+    with pytest.raises(TypeError, match="unexpected keyword argument 'unit'"):
+        LSTMAutoencoderCollectionTransformer(unit=5)
+
+
+def test_aeon_pipeline_into_aeon_classifier_gives_the_plain_features():
+    X, y, X_test, y_test = load_dataset("basicmotions")
+    pipe = make_pipeline(
+        LSTMAutoencoderCollectionTransformer(**TINY),
+        RotationForestClassifier(n_estimators=5, random_state=0),
+    )
+    # aeon's collections are channels first: (n_cases, n_channels, n_timepoints).
+    pipe.fit(X.transpose(0, 2, 1), y)
+    predictions = pipe.predict(X_test.transpose(0, 2, 1))
+    assert set(predictions) <= set(y)
+
+    plain = LSTMAutoencoderTransformer(**TINY).fit(X)
+    adapter = pipe.steps_[0][1]
+    np.testing.assert_array_equal(
+        adapter.transform(X_test.transpose(0, 2, 1)), plain.transform(X_test)
+    )
+
+
+def test_unequal_lengths_as_np_list_give_the_plain_features():
+    X, _, X_test, _ = load_dataset("japanesevowels", layout="list")
+    X, X_test = X[:30], X_test[:20]  # 7-29 steps, 12 channels
+    adapter = LSTMAutoencoderCollectionTransformer(**TINY).fit([x.T for x in X])
+    plain = LSTMAutoencoderTransformer(**TINY).fit(X)
+    np.testing.assert_array_equal(
+        adapter.transform([x.T for x in X_test]), plain.transform(X_test)
+    )
+    assert adapter.metadata_["unequal_length"]

@@ -1,0 +1,104 @@
+"""skseqae.sktime: sktime's own conformance suite, and the adapter in its pipelines.
+
+No test of sktime's suite is excluded: all of them pass on both of the
+adapter's test parameter sets.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from skseqae import LSTMAutoencoderTransformer
+from skseqae.datasets import load_dataset
+
+pytest.importorskip(
+    "sktime",
+    reason="skseqae.sktime needs the sktime extra: pip install skseqae[sktime]",
+)
+import pandas as pd  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sktime.classification.compose import SklearnClassifierPipeline  # noqa: E402
+from sktime.utils.estimator_checks import (  # noqa: E402
+    check_estimator,
+    parametrize_with_checks,
+)
+
+from skseqae.sktime import LSTMAutoencoderPanelTransformer  # noqa: E402
+
+TINY = dict(units=4, epochs=2, pretrained=False, random_state=0)
+
+
+@parametrize_with_checks(LSTMAutoencoderPanelTransformer)
+def test_sktime_conformance(obj, test_name):
+    check_estimator(obj, tests_to_run=test_name, raise_exceptions=True)
+
+
+def python(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_importing_skseqae_does_not_import_sktime():
+    run = python("import sys, skseqae; print('sktime' in sys.modules)")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
+
+
+def test_missing_sktime_names_the_extra_to_install():
+    run = python("import sys; sys.modules['sktime'] = None; import skseqae.sktime")
+    assert "ImportError" in run.stderr
+    assert "pip install skseqae[sktime]" in run.stderr
+
+
+def test_parameters_are_the_plain_estimators():
+    plain = LSTMAutoencoderTransformer().get_params()
+    assert LSTMAutoencoderPanelTransformer().get_params() == plain
+    adapter = LSTMAutoencoderPanelTransformer(units=5, encoding="mean")
+    assert adapter.get_params() == {**plain, "units": 5, "encoding": "mean"}
+
+
+def test_sktime_classification_pipeline_gives_the_plain_features():
+    X, y, X_test, y_test = load_dataset("basicmotions")
+    pipe = SklearnClassifierPipeline(
+        LogisticRegression(), [LSTMAutoencoderPanelTransformer(**TINY)]
+    )
+    # sktime's numpy3D Panels are channels first: (n_instances, n_variables,
+    # n_timepoints).
+    pipe.fit(X.transpose(0, 2, 1), y)
+    assert set(pipe.predict(X_test.transpose(0, 2, 1))) <= set(y)
+
+    plain = LSTMAutoencoderTransformer(**TINY).fit(X)
+    adapter = pipe.transformers_.steps_[0][1]
+    features = adapter.transform(X_test.transpose(0, 2, 1))
+    assert list(features.columns) == list(plain.get_feature_names_out())
+    np.testing.assert_array_equal(features.to_numpy(), plain.transform(X_test))
+
+
+def test_unequal_lengths_as_multiindex_frame_give_the_plain_features():
+    X, _, _, _ = load_dataset("japanesevowels", layout="list")
+    X = X[:30]  # 7-29 steps, 12 variables
+    frame = pd.concat(
+        {i: pd.DataFrame(x) for i, x in enumerate(X)}, names=["instance", "time"]
+    )
+    adapter = LSTMAutoencoderPanelTransformer(**TINY).fit(frame)
+    plain = LSTMAutoencoderTransformer(**TINY).fit(X)
+    np.testing.assert_allclose(
+        adapter.transform(frame).to_numpy(), plain.transform(X), rtol=0, atol=0
+    )
+
+
+def test_update_trains_one_more_epoch_from_the_fitted_weights():
+    X, _, _, _ = load_dataset("italypowerdemand")
+    panel = X.transpose(0, 2, 1)
+    adapter = LSTMAutoencoderPanelTransformer(**TINY).fit(panel[:40])
+    before = adapter.transform(panel).to_numpy()
+    adapter.update(panel[40:])
+
+    plain = LSTMAutoencoderTransformer(**TINY).fit(X[:40]).partial_fit(X[40:])
+    assert adapter.estimator_.n_iter_ == plain.n_iter_ == 3
+    after = adapter.transform(panel).to_numpy()
+    assert not np.allclose(after, before)
+    np.testing.assert_array_equal(after, plain.transform(X))
