@@ -1,4 +1,4 @@
-"""skseqae's LSTM autoencoder as an aeon collection transformer.
+"""skseqae's LSTM autoencoder as an aeon collection transformer and anomaly detector.
 
 :class:`LSTMAutoencoderCollectionTransformer` reads collections as aeon
 stores them (channels first: a 3-D array of shape (n_cases, n_channels,
@@ -7,11 +7,14 @@ different lengths, or any other collection type aeon converts), and turns
 each series into the features of :class:`skseqae.LSTMAutoencoderTransformer`,
 so it fits in aeon's pipelines in front of any of aeon's or scikit-learn's
 classifiers, regressors or clusterers.
+:class:`LSTMAutoencoderCollectionAnomalyDetector` scores each case of such
+a collection by how badly the autoencoder reconstructs it.
 
 aeon is an optional dependency: ``pip install skseqae[aeon]``.
 """
 
 try:
+    from aeon.anomaly_detection.collection import BaseCollectionAnomalyDetector
     from aeon.transformations.collection import BaseCollectionTransformer
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
@@ -19,19 +22,24 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "Install it with: pip install skseqae[aeon]"
     ) from exc
 
-from sklearn.utils.validation import check_is_fitted
-
 from . import _adapter
 from ._sequences import from_channels_first
 
-__all__ = ["LSTMAutoencoderCollectionTransformer"]
+__all__ = [
+    "LSTMAutoencoderCollectionAnomalyDetector",
+    "LSTMAutoencoderCollectionTransformer",
+]
 
 
-class LSTMAutoencoderCollectionTransformer(
-    _adapter.ParametersMixin, BaseCollectionTransformer
-):
+class _AeonAdapter(_adapter.ParametersMixin):
+    """What both aeon adapters share: parameters, tags, test parameters.
+
+    Each adapter writes its own ``_fit`` (aeon's checks look for it in the
+    class itself), through :func:`_fit_plain`.
+    """
+
+    # aeon merges the _tags of every class in the MRO, these first.
     _tags = {
-        "output_data_type": "Tabular",
         "X_inner_type": ["numpy3D", "np-list"],
         "capability:multivariate": True,
         "capability:unequal_length": True,
@@ -41,14 +49,6 @@ class LSTMAutoencoderCollectionTransformer(
         "non_deterministic": False,
         "python_dependencies": "tensorflow",
     }
-
-    def _fit(self, X, y=None):
-        self.estimator_ = _adapter.plain_estimator(self).fit(from_channels_first(X))
-        return self
-
-    def _transform(self, X, y=None):
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.transform(from_channels_first(X))
 
     @classmethod
     def _get_test_params(cls, parameter_set="default"):
@@ -65,6 +65,41 @@ class LSTMAutoencoderCollectionTransformer(
             Tiny networks, one or two epochs, random initial weights.
         """
         return [dict(params) for params in _adapter.TEST_PARAMS]
+
+
+class LSTMAutoencoderCollectionTransformer(_AeonAdapter, BaseCollectionTransformer):
+    _tags = {"output_data_type": "Tabular"}
+
+    def _fit(self, X, y=None):
+        return _fit_plain(self, X)
+
+    def _transform(self, X, y=None):
+        return self.estimator_.transform(from_channels_first(X))
+
+
+class LSTMAutoencoderCollectionAnomalyDetector(
+    _AeonAdapter, BaseCollectionAnomalyDetector
+):
+    _tags = {
+        "anomaly_output_type": "anomaly_scores",
+        "learning_type:unsupervised": True,
+        "learning_type:semi_supervised": True,
+        "fit_is_empty": False,
+    }
+
+    def _fit(self, X, y=None):
+        return _fit_plain(self, X)
+
+    def _predict(self, X):
+        # aeon's anomaly scores grow with abnormality; score_samples is the
+        # negative reconstruction error (scikit-learn's "higher is normal").
+        return -self.estimator_.score_samples(from_channels_first(X))
+
+
+def _fit_plain(adapter, X):
+    """Fit ``adapter.estimator_``, the plain estimator, on aeon's collection ``X``."""
+    adapter.estimator_ = _adapter.plain_estimator(adapter).fit(from_channels_first(X))
+    return adapter
 
 
 LSTMAutoencoderCollectionTransformer.__doc__ = _adapter.compose_doc(
@@ -115,5 +150,47 @@ LSTMAutoencoderCollectionTransformer.__doc__ = _adapter.compose_doc(
     >>> pipe = make_pipeline(ae, forest)
     >>> pipe.fit(X, y).predict(X_test).shape
     (40,)
+    """,
+)
+
+
+LSTMAutoencoderCollectionAnomalyDetector.__doc__ = _adapter.compose_doc(
+    """
+    LSTM autoencoder anomaly scores for aeon collections, one per case.
+
+    An aeon collection anomaly detector around
+    :class:`skseqae.LSTMAutoencoderTransformer`: ``fit`` trains that
+    estimator, with these same parameters, to reconstruct the collection
+    (ideally normal cases only; labels are ignored), and ``predict`` returns
+    each case's reconstruction error, the mean squared error over its real
+    time steps and channels in the data's units: the negative of the plain
+    estimator's ``score_samples``, so that higher is more anomalous, as aeon
+    defines anomaly scores. Unequal-length cases go in as a list.
+    """,
+    """
+    Attributes
+    ----------
+    estimator_ : LSTMAutoencoderTransformer
+        The fitted plain estimator.
+    metadata_ : dict
+        aeon's description of the training collection (channels, lengths).
+
+    See Also
+    --------
+    LSTMAutoencoderCollectionTransformer : The features of the same network.
+    skseqae.WindowAnomalyDetector : Scores for every step of one long series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skseqae.aeon import LSTMAutoencoderCollectionAnomalyDetector
+    >>> phases = np.random.default_rng(0).uniform(0, 6, (20, 1, 1))
+    >>> X = np.sin(np.linspace(0, 6, 30) + phases)  # 20 cases, 1 channel
+    >>> detector = LSTMAutoencoderCollectionAnomalyDetector(
+    ...     units=4, epochs=2, random_state=0
+    ... ).fit(X)
+    >>> scores = detector.predict(np.concatenate([X[:2], 5 * X[:1]]))
+    >>> bool(scores[2] > scores[:2].max())  # the amplified sine is the anomaly
+    True
     """,
 )

@@ -1,7 +1,7 @@
-"""skseqae.aeon: aeon's own conformance suite, and the adapter in aeon's pipelines.
+"""skseqae.aeon: aeon's own conformance suite, and the adapters in aeon's pipelines.
 
-No check of aeon's suite is excluded: all of them pass on both of the
-adapter's test parameter sets.
+No check of aeon's suite is excluded: all of them pass on both adapters with
+both of their test parameter sets.
 """
 
 import subprocess
@@ -20,12 +20,17 @@ from aeon.classification.sklearn import RotationForestClassifier  # noqa: E402
 from aeon.pipeline import make_pipeline  # noqa: E402
 from aeon.testing.estimator_checking import parametrize_with_checks  # noqa: E402
 
-from skseqae.aeon import LSTMAutoencoderCollectionTransformer  # noqa: E402
+from skseqae.aeon import (  # noqa: E402
+    LSTMAutoencoderCollectionAnomalyDetector,
+    LSTMAutoencoderCollectionTransformer,
+)
 
 TINY = dict(units=4, epochs=2, pretrained=False, random_state=0)
 
 
-@parametrize_with_checks([LSTMAutoencoderCollectionTransformer])
+@parametrize_with_checks(
+    [LSTMAutoencoderCollectionTransformer, LSTMAutoencoderCollectionAnomalyDetector]
+)
 def test_aeon_conformance(check):
     check()
 
@@ -84,3 +89,16 @@ def test_unequal_lengths_as_np_list_give_the_plain_features():
         adapter.transform([x.T for x in X_test]), plain.transform(X_test)
     )
     assert adapter.metadata_["unequal_length"]
+
+
+def test_anomaly_scores_are_the_plain_reconstruction_errors():
+    X, y, X_test, _ = load_dataset("gunpoint")
+    normal = X[y == y[0]]
+    detector = LSTMAutoencoderCollectionAnomalyDetector(**TINY)
+    detector.fit(normal.transpose(0, 2, 1))
+    plain = LSTMAutoencoderTransformer(**TINY).fit(normal)
+    # A case of three times the amplitude is the collection's anomaly.
+    cases = np.concatenate([X_test[:10], 3 * X_test[:1]])
+    scores = detector.predict(cases.transpose(0, 2, 1))
+    np.testing.assert_array_equal(scores, -plain.score_samples(cases))
+    assert scores.argmax() == 10
