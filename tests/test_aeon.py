@@ -4,6 +4,7 @@ No check of aeon's suite is excluded: all of them pass on both adapters with
 both of their test parameter sets.
 """
 
+import pickle
 import subprocess
 import sys
 
@@ -102,3 +103,35 @@ def test_anomaly_scores_are_the_plain_reconstruction_errors():
     scores = detector.predict(cases.transpose(0, 2, 1))
     np.testing.assert_array_equal(scores, -plain.score_samples(cases))
     assert scores.argmax() == 10
+
+
+# Runs in a fresh interpreter: unpickles the adapter and compares its features.
+FRESH_TRANSFORM = """
+import pickle, sys
+import numpy as np
+from skseqae.datasets import load_dataset
+
+X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
+with open(sys.argv[1], "rb") as f:
+    Z = pickle.load(f).transform(X)
+np.testing.assert_array_equal(Z, np.load(sys.argv[2]))
+"""
+
+
+def test_pickled_adapter_transforms_alike_in_a_fresh_process(tmp_path):
+    X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
+    adapter = LSTMAutoencoderCollectionTransformer(**TINY).fit(X)
+    (tmp_path / "adapter.pkl").write_bytes(pickle.dumps(adapter))
+    np.save(tmp_path / "expected.npy", np.asarray(adapter.transform(X)))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FRESH_TRANSFORM,
+            *(str(tmp_path / name) for name in ("adapter.pkl", "expected.npy")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr

@@ -4,6 +4,7 @@ No test of sktime's suite is excluded: all of them pass on both of the
 adapter's test parameter sets.
 """
 
+import pickle
 import subprocess
 import sys
 
@@ -102,3 +103,35 @@ def test_update_trains_one_more_epoch_from_the_fitted_weights():
     after = adapter.transform(panel).to_numpy()
     assert not np.allclose(after, before)
     np.testing.assert_array_equal(after, plain.transform(X))
+
+
+# Runs in a fresh interpreter: unpickles the adapter and compares its features.
+FRESH_TRANSFORM = """
+import pickle, sys
+import numpy as np
+from skseqae.datasets import load_dataset
+
+X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
+with open(sys.argv[1], "rb") as f:
+    Z = pickle.load(f).transform(X)
+np.testing.assert_array_equal(Z.to_numpy(), np.load(sys.argv[2]))
+"""
+
+
+def test_pickled_adapter_transforms_alike_in_a_fresh_process(tmp_path):
+    X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
+    adapter = LSTMAutoencoderPanelTransformer(**TINY).fit(X)
+    (tmp_path / "adapter.pkl").write_bytes(pickle.dumps(adapter))
+    np.save(tmp_path / "expected.npy", np.asarray(adapter.transform(X)))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FRESH_TRANSFORM,
+            *(str(tmp_path / name) for name in ("adapter.pkl", "expected.npy")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
