@@ -4,10 +4,6 @@ No check of aeon's suite is excluded: all of them pass on both adapters with
 both of their test parameter sets.
 """
 
-import pickle
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -34,33 +30,6 @@ TINY = dict(units=4, epochs=2, pretrained=False, random_state=0)
 )
 def test_aeon_conformance(check):
     check()
-
-
-def python(code):
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
-
-
-def test_importing_skseqae_does_not_import_aeon():
-    run = python("import sys, skseqae; print('aeon' in sys.modules)")
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "False"
-
-
-def test_missing_aeon_names_the_extra_to_install():
-    run = python("import sys; sys.modules['aeon'] = None; import skseqae.aeon")
-    assert "ImportError" in run.stderr
-    assert "pip install skseqae[aeon]" in run.stderr
-
-
-def test_parameters_are_the_plain_estimators():
-    plain = LSTMAutoencoderTransformer().get_params()
-    assert LSTMAutoencoderCollectionTransformer().get_params() == plain
-    adapter = LSTMAutoencoderCollectionTransformer(units=5, encoding="mean")
-    assert adapter.get_params() == {**plain, "units": 5, "encoding": "mean"}
-    with pytest.raises(TypeError, match="unexpected keyword argument 'unit'"):
-        LSTMAutoencoderCollectionTransformer(unit=5)
 
 
 def test_aeon_pipeline_into_aeon_classifier_gives_the_plain_features():
@@ -103,35 +72,3 @@ def test_anomaly_scores_are_the_plain_reconstruction_errors():
     scores = detector.predict(cases.transpose(0, 2, 1))
     np.testing.assert_array_equal(scores, -plain.score_samples(cases))
     assert scores.argmax() == 10
-
-
-# Runs in a fresh interpreter: unpickles the adapter and compares its features.
-FRESH_TRANSFORM = """
-import pickle, sys
-import numpy as np
-from skseqae.datasets import load_dataset
-
-X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
-with open(sys.argv[1], "rb") as f:
-    Z = pickle.load(f).transform(X)
-np.testing.assert_array_equal(Z, np.load(sys.argv[2]))
-"""
-
-
-def test_pickled_adapter_transforms_alike_in_a_fresh_process(tmp_path):
-    X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
-    adapter = LSTMAutoencoderCollectionTransformer(**TINY).fit(X)
-    (tmp_path / "adapter.pkl").write_bytes(pickle.dumps(adapter))
-    np.save(tmp_path / "expected.npy", np.asarray(adapter.transform(X)))
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            FRESH_TRANSFORM,
-            *(str(tmp_path / name) for name in ("adapter.pkl", "expected.npy")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr

@@ -4,10 +4,6 @@ No test of sktime's suite is excluded: all of them pass on both of the
 adapter's test parameter sets.
 """
 
-import pickle
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -34,31 +30,6 @@ TINY = dict(units=4, epochs=2, pretrained=False, random_state=0)
 @parametrize_with_checks(LSTMAutoencoderPanelTransformer)
 def test_sktime_conformance(obj, test_name):
     check_estimator(obj, tests_to_run=test_name, raise_exceptions=True)
-
-
-def python(code):
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
-
-
-def test_importing_skseqae_does_not_import_sktime():
-    run = python("import sys, skseqae; print('sktime' in sys.modules)")
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "False"
-
-
-def test_missing_sktime_names_the_extra_to_install():
-    run = python("import sys; sys.modules['sktime'] = None; import skseqae.sktime")
-    assert "ImportError" in run.stderr
-    assert "pip install skseqae[sktime]" in run.stderr
-
-
-def test_parameters_are_the_plain_estimators():
-    plain = LSTMAutoencoderTransformer().get_params()
-    assert LSTMAutoencoderPanelTransformer().get_params() == plain
-    adapter = LSTMAutoencoderPanelTransformer(units=5, encoding="mean")
-    assert adapter.get_params() == {**plain, "units": 5, "encoding": "mean"}
 
 
 def test_sktime_classification_pipeline_gives_the_plain_features():
@@ -103,35 +74,3 @@ def test_update_trains_one_more_epoch_from_the_fitted_weights():
     after = adapter.transform(panel).to_numpy()
     assert not np.allclose(after, before)
     np.testing.assert_array_equal(after, plain.transform(X))
-
-
-# Runs in a fresh interpreter: unpickles the adapter and compares its features.
-FRESH_TRANSFORM = """
-import pickle, sys
-import numpy as np
-from skseqae.datasets import load_dataset
-
-X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
-with open(sys.argv[1], "rb") as f:
-    Z = pickle.load(f).transform(X)
-np.testing.assert_array_equal(Z.to_numpy(), np.load(sys.argv[2]))
-"""
-
-
-def test_pickled_adapter_transforms_alike_in_a_fresh_process(tmp_path):
-    X = load_dataset("italypowerdemand")[0].transpose(0, 2, 1)
-    adapter = LSTMAutoencoderPanelTransformer(**TINY).fit(X)
-    (tmp_path / "adapter.pkl").write_bytes(pickle.dumps(adapter))
-    np.save(tmp_path / "expected.npy", np.asarray(adapter.transform(X)))
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            FRESH_TRANSFORM,
-            *(str(tmp_path / name) for name in ("adapter.pkl", "expected.npy")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
