@@ -35,9 +35,10 @@ class LSTMAutoencoderPanelTransformer(_adapter.ParametersMixin, BaseTransformer)
         "scitype:transform-input": "Series",
         "scitype:transform-output": "Primitives",
         "scitype:instancewise": True,
-        # sktime converts other Panel mtypes to the first; "df-list" holds
-        # unequal lengths (a conversion to "numpy3D" would fail on them).
-        "X_inner_mtype": ["df-list", "numpy3D"],
+        # sktime converts other Panel mtypes to the first: "pd-multiindex"
+        # holds unequal lengths and the instances' labels, which transform's
+        # rows keep (a conversion to "numpy3D" would fail on unequal lengths).
+        "X_inner_mtype": ["pd-multiindex", "df-list", "numpy3D"],
         "y_inner_mtype": "None",
         "fit_is_empty": False,
         "capability:multivariate": True,
@@ -61,6 +62,7 @@ class LSTMAutoencoderPanelTransformer(_adapter.ParametersMixin, BaseTransformer)
     def _transform(self, X, y=None):
         return pd.DataFrame(
             self.estimator_.transform(_time_first(X)),
+            index=_instances(X),
             columns=self.estimator_.get_feature_names_out(),
         )
 
@@ -82,10 +84,19 @@ class LSTMAutoencoderPanelTransformer(_adapter.ParametersMixin, BaseTransformer)
 
 
 def _time_first(X):
-    """sktime's "numpy3D" or "df-list" Panel, as skseqae's time-steps-first input."""
-    if isinstance(X, np.ndarray):
+    """A Panel of one of the inner mtypes, as skseqae's time-steps-first input."""
+    if isinstance(X, np.ndarray):  # numpy3D: (n_instances, n_variables, n_timepoints)
         return from_channels_first(X)
+    if isinstance(X, pd.DataFrame):  # pd-multiindex: rows (instance, time point)
+        X = [frame for _, frame in X.groupby(level=0, sort=False)]
     return [frame.to_numpy(dtype=np.float64) for frame in X]
+
+
+def _instances(X):
+    """The instances' labels: a pd-multiindex's first level, else 0, 1, ..."""
+    if isinstance(X, pd.DataFrame):
+        return X.index.unique(level=0)
+    return pd.RangeIndex(len(X))
 
 
 LSTMAutoencoderPanelTransformer.__doc__ = _adapter.compose_doc(
@@ -96,7 +107,8 @@ LSTMAutoencoderPanelTransformer.__doc__ = _adapter.compose_doc(
     :class:`skseqae.LSTMAutoencoderTransformer`: ``fit`` trains that
     estimator, with these same parameters, on the Panel turned time steps
     first; ``transform`` returns its features as a DataFrame, one row per
-    instance, columns named as ``get_feature_names_out`` names them. The
+    instance (labelled as the instances of a multi-index frame are),
+    columns named as ``get_feature_names_out`` names them. The
     features are exactly the plain estimator's on the same series:
     variables are features per time step, and unequal-length series are
     read as they are, never padded or resampled. ``update`` trains one more

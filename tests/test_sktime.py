@@ -52,13 +52,19 @@ def test_sktime_classification_pipeline_gives_the_plain_features():
 def test_unequal_lengths_as_multiindex_frame_give_the_plain_features():
     X, _, _, _ = load_dataset("japanesevowels", layout="list")
     X = X[:30]  # 7-29 steps, 12 variables
+    labels = [f"speaker{i}" for i in range(30)]
     frame = pd.concat(
-        {i: pd.DataFrame(x) for i, x in enumerate(X)}, names=["instance", "time"]
+        {label: pd.DataFrame(x) for label, x in zip(labels, X)},
+        names=["instance", "time"],
     )
     adapter = LSTMAutoencoderPanelTransformer(**TINY).fit(frame)
     plain = LSTMAutoencoderTransformer(**TINY).fit(X)
-    np.testing.assert_allclose(
-        adapter.transform(frame).to_numpy(), plain.transform(X), rtol=0, atol=0
+    features = adapter.transform(frame)
+    assert list(features.index) == labels
+    np.testing.assert_array_equal(features.to_numpy(), plain.transform(X))
+    frames = [pd.DataFrame(x) for x in X]  # sktime's "df-list"
+    np.testing.assert_array_equal(
+        adapter.transform(frames).to_numpy(), plain.transform(X)
     )
 
 
