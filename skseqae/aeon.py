@@ -116,7 +116,8 @@ LSTMAutoencoderCollectionTransformer.__doc__ = _adapter.compose_doc(
     never padded or resampled.
 
     Missing values are not accepted (aeon's ``capability:missing_values`` is
-    False); unequal lengths go in as a list.
+    False); unequal lengths go in as a list. ``warm_start`` has no effect:
+    aeon's ``fit`` resets the estimator first.
     """,
     """
     Attributes
@@ -166,6 +167,7 @@ LSTMAutoencoderCollectionAnomalyDetector.__doc__ = _adapter.compose_doc(
     time steps and channels in the data's units: the negative of the plain
     estimator's ``score_samples``, so that higher is more anomalous, as aeon
     defines anomaly scores. Unequal-length cases go in as a list.
+    ``warm_start`` has no effect: aeon's ``fit`` resets the estimator first.
     """,
     """
     Attributes

@@ -115,6 +115,8 @@ LSTMAutoencoderPanelTransformer.__doc__ = _adapter.compose_doc(
     epoch on the new instances (the plain estimator's ``partial_fit``).
 
     Missing values are not accepted (``capability:missing_values`` is False).
+    ``warm_start`` has no effect: sktime's ``fit`` resets the estimator
+    first; ``update`` is the way to continue training.
     """,
     """
     Attributes

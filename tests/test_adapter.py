@@ -69,6 +69,13 @@ def test_parameters_are_the_plain_estimators(library, name):
         Adapter(unit=5)
 
 
+@pytest.mark.parametrize("library, name", ADAPTERS)
+def test_fit_starts_afresh_even_with_warm_start(library, name):
+    X = load_dataset("italypowerdemand")[0][:20].transpose(0, 2, 1)
+    adapter = adapter_class(library, name)(**TINY, warm_start=True).fit(X)
+    assert adapter.fit(X).estimator_.n_iter_ == TINY["epochs"]
+
+
 # Runs in a fresh interpreter: unpickles a fitted adapter and compares what it
 # outputs (features, or anomaly scores) with what it did before pickling.
 FRESH_OUTPUT = """
