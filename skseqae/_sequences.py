@@ -341,6 +341,13 @@ def from_channels_first(X):
             ndarray of shape (n_timepoints_i, n_channels)
         Transposed views of ``X`` (no copy).
 
+    See Also
+    --------
+    skseqae.aeon.LSTMAutoencoderCollectionTransformer : Takes aeon's collections
+        as they are, inside aeon's pipelines.
+    skseqae.sktime.LSTMAutoencoderPanelTransformer : Takes sktime's Panels as
+        they are, inside sktime's pipelines.
+
     Examples
     --------
     >>> import numpy as np
