@@ -257,7 +257,9 @@ def attach_networks(estimator, stored):
             f"{estimator._n_step_features} features per step of sequence input"
         )
     networks = _build(_derived_spec(estimator), estimator.n_timesteps_)
-    _check_optimizer_state(estimator._optimizer_state, networks.model)
+    _check_optimizer_state(
+        estimator._optimizer_state, networks.model, estimator.optimizer
+    )
     stored.assign(networks.model)
     _attach(estimator, networks, _derived_spec(estimator))
 
@@ -315,18 +317,35 @@ def _stored_spec(values):
         ) from None
 
 
-def _check_optimizer_state(state, model):
-    """Each stored optimizer variable is a scalar or shaped like a weight."""
-    if state is None:
+#: (optimizer key, weight shapes) -> the optimizer's variables' shapes, dtypes.
+_OPTIMIZER_VARIABLES = {}
+
+
+def _check_optimizer_state(state, model, optimizer):
+    """The stored optimizer state fits the optimizer training would resume.
+
+    A state of another optimizer than the ``optimizer`` parameter is never
+    resumed from, so only one of the same is compared (shapes and dtypes of
+    each variable of that optimizer built for ``model``).
+    """
+    from ._compiled import make_optimizer, optimizer_key
+
+    if state is None or state["key"] != optimizer_key(optimizer):
         return
-    shapes = {tuple(v.shape) for v in model.trainable_variables}
-    bad = [
-        np.shape(v) for v in state["values"] if np.ndim(v) and np.shape(v) not in shapes
-    ]
-    if bad:
+    weights = tuple((tuple(v.shape), v.dtype) for v in model.trainable_variables)
+    key = (repr(state["key"]), weights)
+    if key not in _OPTIMIZER_VARIABLES:  # building one takes long: once per process
+        fresh = make_optimizer(optimizer)
+        fresh.build(model.trainable_variables)
+        _OPTIMIZER_VARIABLES[key] = [
+            (tuple(v.shape), np.dtype(v.dtype)) for v in fresh.variables
+        ]
+    needed = _OPTIMIZER_VARIABLES[key]
+    given = [(np.shape(a), a.dtype) for a in state["values"]]
+    if needed != given:
         raise StateError(
-            f"its optimizer state holds arrays of shapes {bad}, which no weight "
-            "of its network has"
+            f"its optimizer state holds arrays {given[:4]}..., but its optimizer "
+            f"needs {needed[:4]}... (shape, dtype)"
         )
 
 
