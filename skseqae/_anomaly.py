@@ -9,6 +9,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._persistence import Persistent
+from ._state import (
+    StateError,
+    array,
+    has_methods,
+    integer,
+    keeps_state_on_error,
+    real,
+    register,
+    tuple_of,
+)
 from ._windows import AGGREGATIONS, sliding_windows, windows_to_steps
 
 #: Bounds of the window that ``window="auto"`` picks (see ``_auto_window``).
@@ -17,7 +28,8 @@ MIN_WINDOW, MAX_WINDOW, FALLBACK_WINDOW = 8, 100, 32
 DEFAULT_AUTOENCODER = {"units": 32, "epochs": 50}
 
 
-class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
+@register
+class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
     """Find anomalies in long series: an autoencoder on sliding windows.
 
     :meth:`fit` cuts the normal series into overlapping windows and trains an
@@ -149,6 +161,27 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
+    #: What a fitted detector holds, and of what type and shape: all that
+    #: saving, pickling and loading keep (see skseqae._state).
+    _fitted_attributes = {
+        "n_features_in_": integer(1),
+        "window_": integer(2),
+        "autoencoder_": has_methods("fit", "reconstruct"),
+        "_mean": array("f", "n_features_in_", finite=True),
+        "_scale": array("f", "n_features_in_", finite=True),
+        "_channel_var": array("f", lambda s: _n_channels(s), finite=True),
+        "_reference": array(
+            "f", None, lambda s: s["window_"] * s["n_features_in_"], finite=True
+        ),
+        "_reference_where": tuple_of(
+            array("iu", lambda s: len(s["_reference"])),
+            array("iu", lambda s: len(s["_reference"])),
+        ),
+        "_error_scale": real(),
+        "_distance_scale": real(),
+        "offset_": real(),
+    }
+    _optional_attributes = {"feature_names_in_": array("OU", "n_features_in_")}
 
     def __init__(
         self,
@@ -178,6 +211,7 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @keeps_state_on_error
     def fit(self, X, y=None):
         """Fit the autoencoder on the windows of normal series ``X``.
 
@@ -448,10 +482,25 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         # A list of arrays is several series; a nested list of numbers is one.
         return isinstance(X, (list, tuple)) and all(hasattr(a, "shape") for a in X)
 
+    def _check_restored(self, networks):
+        super()._check_restored(networks)
+        channels = getattr(self, "_channel_var", np.empty(0)).shape[0]
+        given = getattr(getattr(self, "autoencoder_", None), "_n_step_features", None)
+        if given is not None and given != channels:
+            raise StateError(
+                f"its autoencoder_ reads {given} channels per step, its windows "
+                f"have {channels}"
+            )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = True  # TensorFlow kernels across machines
         return tags
+
+
+def _n_channels(state):
+    """Autoencoder input channels: the features, and their log std per window."""
+    return state["n_features_in_"] * (2 if state["normalize"] == "window" else 1)
 
 
 def _each(values, fn):

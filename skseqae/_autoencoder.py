@@ -3,8 +3,10 @@
 import numpy as np
 
 from ._base import _BaseSequenceAutoencoder, sequence_mse
+from ._state import register
 
 
+@register
 class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
     """LSTM autoencoder whose encoder turns sequences into feature vectors.
 

@@ -7,8 +7,10 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseSequenceAutoencoder, sequence_mse
 from ._sequences import as_sequences, split_future
+from ._state import boolean, register
 
 
+@register
 class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     """LSTM autoencoder that reconstructs its input and predicts what follows.
 
@@ -195,6 +197,14 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         "future_weight": [Interval(Real, 0, None, closed="left")],
         "reverse_reconstruction": ["boolean"],
         "conditional": ["boolean"],
+    }
+    _fitted_attributes = {
+        **_BaseSequenceAutoencoder._fitted_attributes,
+        "_fit_with_future": boolean(),
+    }
+    _legacy_defaults = {
+        **_BaseSequenceAutoencoder._legacy_defaults,
+        "_fit_with_future": False,
     }
 
     def __init__(

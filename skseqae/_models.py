@@ -248,3 +248,59 @@ def _standalone_decoder(spec, name, layers, n_timesteps, future=False):
     if pool > 1:
         x = RepeatSteps(pool, n_timesteps, name="unpool")(x)
     return keras.Model(code, x, name=f"{name}_decoder")
+
+
+def layer_kinds(spec):
+    """The layers of the autoencoder ``build_networks`` makes for ``spec``.
+
+    The one list of the network's layer names, by what each is
+    (``"lstm"``, ``"dense"``, ``"rnn"``, ``"standardize"``,
+    ``"unstandardize"``, ``"readout"`` or ``"other"``); the exporter, the
+    pretrained weights and file checks ask here.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    kinds = {"sequences": "other", "standardize": "standardize"}
+    n_layers = len(spec.units)
+    for i in range(n_layers):
+        kinds[f"encoder_lstm_{i}"] = "lstm"
+        if spec.bidirectional:
+            kinds[f"encoder_backward_lstm_{i}"] = "lstm"
+            kinds[f"encoder_reverse_{i}"] = "other"
+            # What the next layer reads; the last layer's is not in the model.
+            if i < n_layers - 1:
+                kinds[f"encoder_unreverse_{i}"] = "other"
+                kinds[f"encoder_states_{i}"] = "other"
+    if spec.bidirectional:
+        kinds["encoder_read"] = "other"
+    kinds.update(readout="readout", repeat="other")
+    if spec.pool > 1:
+        kinds.update(pool="other", unpool="other")
+    if spec.reverse:
+        kinds["unreverse"] = "other"
+    if spec.n_future:
+        kinds["repeat_future"] = "other"
+    for decoder in spec.output_names:
+        kinds.update(decoder_layer_kinds(spec, decoder))
+    return kinds
+
+
+def decoder_layer_kinds(spec, decoder):
+    """The layers of one decoder (``"reconstruction"`` or ``"future"``)."""
+    if spec.conditional:
+        return {f"{decoder}_rnn": "rnn", f"{decoder}_unstandardize": "unstandardize"}
+    kinds = {f"{decoder}_lstm_{i}": "lstm" for i in range(len(spec.units))}
+    kinds[f"{decoder}_output"] = "dense"
+    kinds[f"{decoder}_unstandardize"] = "unstandardize"
+    return kinds
+
+
+def layer_mismatch(*, expected, given):
+    """What differs between two collections of layer names, or '' if nothing."""
+    missing = sorted(set(expected) - set(given))
+    extra = sorted(set(given) - set(expected))
+    parts = [f"missing layer(s) {missing}"] * bool(missing)
+    parts += [f"unexpected layer(s) {extra}"] * bool(extra)
+    return ", ".join(parts)

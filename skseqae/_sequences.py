@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_array, validate_data
 # univariate sequence per row. "padded": 3-D (n_sequences, n_timesteps,
 # n_features), trailing all-NaN steps are padding. "list": a list or tuple of
 # arrays of shape (T_i, n_features) or (T_i,).
+LAYOUTS = ("tabular", "padded", "list")
 
 
 class Sequences:
