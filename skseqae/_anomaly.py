@@ -362,17 +362,19 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
-            One series.
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+                or list of them
+            One series or several.
 
         Returns
         -------
-        events : list of tuple (int, int, float)
+        events : list of tuple (int, int, float), or list of them
             One tuple per run of steps that :meth:`predict` marks -1: its
             first step, one past its last step, and its most anomalous
             ``decision_function`` value (negative; lowest first in the list).
+            For list input, one such list per series.
         """
-        return find_events(self.decision_function(X))
+        return _each(self.decision_function(X), find_events)
 
     # ---------------------------------------------------------------- helpers
 
@@ -456,7 +458,10 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         if getattr(x, "ndim", 2) == 1:
             self._check_univariate(reset)
             x = np.asarray(x)[:, None]
-        x = validate_data(self, x, reset=reset and first, dtype=np.float64)
+        x = validate_data(
+            self, x, reset=reset and first, dtype=np.float64, ensure_all_finite=False
+        )
+        _check_finite(self, x)
         if len(x) < 2:
             raise ValueError(
                 f"{type(self).__name__} got a series of 1 sample (time step); "
@@ -501,6 +506,20 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
 def _n_channels(state):
     """Autoencoder input channels: the features, and their log std per window."""
     return state["n_features_in_"] * (2 if state["normalize"] == "window" else 1)
+
+
+def _check_finite(detector, x):
+    """Refuse NaN and inf with advice for series (windows need every step)."""
+    bad = ~np.isfinite(x).all(axis=1)
+    if bad.any():
+        kind = "NaN" if np.isnan(x[bad]).any() else "infinity"
+        steps = np.flatnonzero(bad)
+        raise ValueError(
+            f"{type(detector).__name__}: a series has {kind} at {len(steps)} time "
+            f"step(s), the first at step {steps[0]}; every window needs all its "
+            "steps. Fill the gaps (for example pandas' interpolate) or split the "
+            "series at them and pass the pieces as a list of series."
+        )
 
 
 def _each(values, fn):

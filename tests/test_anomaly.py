@@ -198,3 +198,21 @@ def test_find_events_sorts_most_anomalous_first():
         (1, 3, -2.0),
         (4, 6, -1.5),
     ]
+
+
+def test_events_of_a_list_are_the_events_of_each_series(fitted):
+    series = [_with_anomaly(_sine(seed=1)), _sine(seed=2)]
+    events = fitted.events(series)
+    assert events == [fitted.events(s) for s in series]
+    assert events[0][0][0] <= 400 < events[0][0][1]  # the stopped signal
+
+
+@pytest.mark.parametrize("bad, kind", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_nan_in_a_series_gets_the_detectors_advice(fitted, bad, kind):
+    series = _sine()
+    series[[50, 51, 70]] = bad
+    for call in (fitted.score_samples, WindowAnomalyDetector(window=20).fit):
+        with pytest.raises(ValueError, match=f"{kind} at 3 time step.*step 50") as e:
+            call(series)
+        assert "HistGradientBoosting" not in str(e.value)
+        assert "split the series at them" in str(e.value)
