@@ -121,7 +121,7 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         offset_``, negative for anomalies.
     n_features_in_ : int
         Features per time step.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame of string column names.
 
     See Also
