@@ -23,7 +23,9 @@ from ._state import (
 from ._windows import AGGREGATIONS, sliding_windows, windows_to_steps
 
 #: Bounds of the window that ``window="auto"`` picks (see ``_auto_window``).
-MIN_WINDOW, MAX_WINDOW, FALLBACK_WINDOW = 8, 100, 32
+MIN_WINDOW, MAX_WINDOW, FALLBACK_WINDOW = 8, 300, 32
+#: Longer windows reach the autoencoder averaged down to this many steps.
+MAX_AE_STEPS = 100
 #: Parameters of the default autoencoder: small and few epochs, for speed.
 DEFAULT_AUTOENCODER = {"units": 32, "epochs": 50}
 
@@ -119,7 +121,7 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         offset_``, negative for anomalies.
     n_features_in_ : int
         Features per time step.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame of string column names.
 
     See Also
@@ -158,6 +160,7 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
         ],
+        "trim": [Interval(Real, 0, 0.5, closed="left")],
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
@@ -194,6 +197,7 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         aggregation="mean",
         distance_weight=1.0,
         contamination="auto",
+        trim=0.05,
         chunk_size=16384,
         random_state=None,
     ):
@@ -205,6 +209,7 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         self.aggregation = aggregation
         self.distance_weight = distance_weight
         self.contamination = contamination
+        self.trim = trim
         self.chunk_size = chunk_size
         self.random_state = random_state
 
@@ -237,20 +242,17 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         )
         self.window_ = self._choose_window(series)
         self._mean, self._scale = _series_moments(series)
+        self._fingerprints = _training_fingerprints(series, self.window_)
         starts = self._training_starts(series, rng)
         windows = np.concatenate(
             [sliding_windows(s, self.window_)[idx] for s, idx in zip(series, starts)]
         )
-        inputs = self._features(windows)
-        self.autoencoder_ = self._make_autoencoder(rng).fit(inputs)
-        channels = inputs.reshape(-1, inputs.shape[2]).astype(np.float64)
-        self._channel_var = np.maximum(channels.var(axis=0), 1e-12)
-        self._reference = _flat_shapes(inputs, self.n_features_in_)
-        self._reference_where = (
+        where = (
             np.concatenate([np.full(len(idx), i) for i, idx in enumerate(starts)]),
             np.concatenate(starts),
         )
-        self._calibrate(inputs, series)
+        self._fit_trimmed(self._features(windows), where, rng)
+        self._calibrate(series)
         return self
 
     def _choose_window(self, series):
@@ -276,6 +278,30 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         bounds = np.cumsum([0] + [len(s) for s in starts])
         return [s[keep[a:b]] for s, a, b in zip(starts, bounds[:-1], bounds[1:])]
 
+    def _fit_trimmed(self, inputs, where, rng):
+        """Fit, leave out the ``trim`` worst windows, fit again on the rest."""
+        self._fit_on(inputs, where, rng)
+        if self.trim == 0:
+            return
+        scores = self._window_anomaly(inputs, where)
+        keep = scores <= np.quantile(scores, 1 - self.trim)
+        self._fit_on(inputs[keep], (where[0][keep], where[1][keep]), rng)
+
+    def _fit_on(self, inputs, where, rng):
+        """Autoencoder, reference windows and both terms' scales from ``inputs``."""
+        self.autoencoder_ = self._make_autoencoder(rng).fit(self._ae_inputs(inputs))
+        channels = self._ae_inputs(inputs).reshape(-1, inputs.shape[2])
+        channels = channels.astype(np.float64)
+        self._channel_var = np.maximum(channels.var(axis=0), 1e-12)
+        self._reference = _flat_shapes(inputs, self.n_features_in_)
+        self._reference_where = where
+        self._error_scale = _positive_median(self._reconstruction_errors(inputs))
+        self._distance_scale = 1.0
+        if self.distance_weight > 0:
+            # Each window's own neighbourhood is left out, or it matches itself.
+            distances = self._distances(self._reference, where)
+            self._distance_scale = _positive_median(distances[np.isfinite(distances)])
+
     def _make_autoencoder(self, rng):
         if self.autoencoder is not None:
             return clone(self.autoencoder)
@@ -284,18 +310,9 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         seed = int(rng.randint(2**31 - 1))
         return LSTMAutoencoderTransformer(**DEFAULT_AUTOENCODER, random_state=seed)
 
-    def _calibrate(self, inputs, series):
-        """Scales of the two terms, then the threshold from training scores."""
-        errors = self._reconstruction_errors(inputs)
-        self._error_scale = _positive_median(errors)
-        self._distance_scale = 1.0
-        if self.distance_weight > 0:
-            # Leave each window's own neighbourhood out, or it matches itself.
-            distances = self._distances(self._reference, self._reference_where)
-            self._distance_scale = _positive_median(distances[np.isfinite(distances)])
-        train_scores = np.concatenate(
-            [self._step_anomaly(s, exclude=i) for i, s in enumerate(series)]
-        )
+    def _calibrate(self, series):
+        """The threshold of predict, from the scores of the training steps."""
+        train_scores = np.concatenate([self._step_anomaly(s) for s in series])
         if self.contamination == "auto":
             threshold = train_scores.mean() + 4 * train_scores.std()
         else:
@@ -362,40 +379,45 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
-            One series.
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+                or list of them
+            One series or several.
 
         Returns
         -------
-        events : list of tuple (int, int, float)
+        events : list of tuple (int, int, float), or list of them
             One tuple per run of steps that :meth:`predict` marks -1: its
             first step, one past its last step, and its most anomalous
             ``decision_function`` value (negative; lowest first in the list).
+            For list input, one such list per series.
         """
-        return find_events(self.decision_function(X))
+        return _each(self.decision_function(X), find_events)
 
     # ---------------------------------------------------------------- helpers
 
-    def _step_anomaly(self, series, exclude=None):
+    def _step_anomaly(self, series):
         """Anomaly score per step of one series, scored chunk by chunk."""
         windows = sliding_windows(series, self.window_)
         chunk = int(self.chunk_size)
-        scores = np.concatenate(
-            [
-                self._window_anomaly(windows[a : a + chunk], exclude, a)
-                for a in range(0, len(windows), chunk)
-            ]
+        scores = []
+        for a in range(0, len(windows), chunk):
+            part = windows[a : a + chunk]
+            where = _locate(_fingerprint(part), self._fingerprints)
+            scores.append(self._window_anomaly(self._features(part), where))
+        return windows_to_steps(
+            np.concatenate(scores), len(series), self.window_, 1, self.aggregation
         )
-        return windows_to_steps(scores, len(series), self.window_, 1, self.aggregation)
 
-    def _window_anomaly(self, windows, exclude, first):
-        inputs = self._features(windows)
+    def _window_anomaly(self, inputs, where):
+        """Anomaly score of each window; ``where``: its place in the training data.
+
+        A window that also occurs in the training series (``where`` names the
+        series and start, -1 where none) is never matched with itself or the
+        training windows that overlap it, whether it is scored in ``fit`` or
+        later: training and new windows get scores on one scale.
+        """
         score = self._reconstruction_errors(inputs) / self._error_scale
         if self.distance_weight > 0:
-            where = None
-            if exclude is not None:
-                position = first + np.arange(len(windows))
-                where = (np.full(len(windows), exclude), position)
             shapes = _flat_shapes(inputs, self.n_features_in_)
             distance = self._distances(shapes, where)
             # A training window with no other window far enough from it (a
@@ -405,8 +427,13 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         return score
 
     def _reconstruction_errors(self, inputs):
+        inputs = self._ae_inputs(inputs)
         rebuilt = np.asarray(self.autoencoder_.reconstruct(inputs), np.float64)
         return np.mean(np.square(rebuilt - inputs) / self._channel_var, axis=(1, 2))
+
+    def _ae_inputs(self, inputs):
+        """Windows longer than MAX_AE_STEPS averaged down to that many steps."""
+        return _paa(inputs, MAX_AE_STEPS)
 
     def _distances(self, queries, where=None, block=1024):
         """Root mean squared distance of each query to its nearest reference."""
@@ -456,7 +483,10 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         if getattr(x, "ndim", 2) == 1:
             self._check_univariate(reset)
             x = np.asarray(x)[:, None]
-        x = validate_data(self, x, reset=reset and first, dtype=np.float64)
+        x = validate_data(
+            self, x, reset=reset and first, dtype=np.float64, ensure_all_finite=False
+        )
+        _check_finite(self, x)
         if len(x) < 2:
             raise ValueError(
                 f"{type(self).__name__} got a series of 1 sample (time step); "
@@ -503,6 +533,20 @@ def _n_channels(state):
     return state["n_features_in_"] * (2 if state["normalize"] == "window" else 1)
 
 
+def _check_finite(detector, x):
+    """Refuse NaN and inf with advice for series (windows need every step)."""
+    bad = ~np.isfinite(x).all(axis=1)
+    if bad.any():
+        kind = "NaN" if np.isnan(x[bad]).any() else "infinity"
+        steps = np.flatnonzero(bad)
+        raise ValueError(
+            f"{type(detector).__name__}: a series has {kind} at {len(steps)} time "
+            f"step(s), the first at step {steps[0]}; every window needs all its "
+            "steps. Fill the gaps (for example pandas' interpolate) or split the "
+            "series at them and pass the pieces as a list of series."
+        )
+
+
 def _each(values, fn):
     """``fn`` applied to one array, or to each array of a list."""
     return [fn(v) for v in values] if isinstance(values, list) else fn(values)
@@ -539,20 +583,26 @@ def find_events(decision):
 
 
 def _auto_window(series):
-    """Dominant period of the training series, clipped to MIN/MAX_WINDOW."""
+    """Dominant period of the training series within MIN/MAX_WINDOW."""
     longest = max(series, key=len)
-    period = _dominant_period(longest)
+    period = _dominant_period(longest, MAX_WINDOW)
     if period is None:
         return FALLBACK_WINDOW
-    return int(np.clip(period, MIN_WINDOW, MAX_WINDOW))
+    return int(max(period, MIN_WINDOW))
 
 
-def _dominant_period(x):
-    """First autocorrelation peak after its first zero crossing, or None.
+def _dominant_period(x, max_lag=None):
+    """The lag at which the series best repeats itself, or None.
 
-    The autocorrelation (by FFT, averaged over features) falls from 1 at lag
-    0; once it has crossed zero, its highest point below a third of the
-    series is the lag at which the series best repeats itself.
+    Candidates are the lags ``k`` (up to ``max_lag`` and a third of the
+    series) where the autocorrelation (by FFT, averaged over features) peaks
+    over the lags ``k/2 .. 3k/2``, and is higher, both than
+    ``max(0.2, 4 / sqrt(n))`` and than that threshold above the lowest
+    autocorrelation at shorter lags: four standard errors of the
+    autocorrelation of ``n`` steps of white noise and a fifth of the
+    variance at least, so that noise and random walks have no period. Of
+    the candidates, the shortest within four standard errors of the highest
+    wins: a multiple of the period repeats as well as the period itself.
     """
     n = len(x)
     centred = x - x.mean(axis=0)
@@ -562,11 +612,64 @@ def _dominant_period(x):
     if not (power > 0).any():  # constant series
         return None
     acf = (acf[:, power > 0] / power[power > 0]).mean(axis=1)
-    below = np.flatnonzero(acf[: n // 3] < 0)
-    if not len(below):
+    acf = acf[: n // 3 if max_lag is None else min(n // 3, max_lag + 1)]
+    error = 4 / np.sqrt(n)
+    bound = max(0.2, error)
+    low = np.minimum.accumulate(acf)
+    lags = [
+        k
+        for k in range(2, len(acf))
+        if acf[k] == acf[k - k // 2 : k + k // 2 + 1].max()
+        and acf[k] > bound
+        and acf[k] - low[k] > bound
+    ]
+    if not lags:
         return None
-    lag = below[0] + int(np.argmax(acf[below[0] : n // 3]))
-    return lag if acf[lag] > 0 else None
+    best = max(acf[k] for k in lags)
+    return next(k for k in lags if acf[k] >= best - error)
+
+
+def _paa(inputs, steps):
+    """Piecewise aggregate approximation: means of ``steps`` equal-ish blocks."""
+    if inputs.shape[1] <= steps:
+        return inputs
+    bounds = np.linspace(0, inputs.shape[1], steps + 1).astype(int)
+    sums = np.add.reduceat(inputs, bounds[:-1], axis=1)
+    return (sums / np.diff(bounds)[None, :, None]).astype(inputs.dtype)
+
+
+def _fingerprint(windows):
+    """A 64-bit hash of each window's exact values (equal windows, equal hash).
+
+    The bits of the float64 values times fixed random odd multipliers,
+    summed modulo 2**64: two windows that differ anywhere differ in hash
+    but for a chance of about 2**-64.
+    """
+    bits = np.ascontiguousarray(windows, np.float64).view(np.uint64)
+    multipliers = np.random.default_rng(0).integers(
+        0, 2**63, size=bits.shape[1:], dtype=np.uint64
+    )
+    multipliers |= np.uint64(1)
+    with np.errstate(over="ignore"):
+        return (bits * multipliers).sum(axis=(1, 2), dtype=np.uint64)
+
+
+def _training_fingerprints(series, window):
+    """Hashes of every training window, sorted, with their series and start."""
+    hashes = [_fingerprint(sliding_windows(s, window)) for s in series]
+    origin = np.concatenate([np.full(len(h), i) for i, h in enumerate(hashes)])
+    start = np.concatenate([np.arange(len(h)) for h in hashes])
+    hashes = np.concatenate(hashes)
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], origin[order], start[order]
+
+
+def _locate(hashes, fingerprints):
+    """Series and start of each window in the training data (-1: not there)."""
+    known, origin, start = fingerprints
+    at = np.minimum(np.searchsorted(known, hashes), len(known) - 1)
+    found = known[at] == hashes
+    return np.where(found, origin[at], -1), np.where(found, start[at], -1)
 
 
 def _series_moments(series):

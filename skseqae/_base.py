@@ -45,6 +45,7 @@ from ._state import (
     record,
     tuple_of,
 )
+from ._window_codes import POOLINGS
 
 #: Activations accepted by name (Keras names).
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "elu", "selu", "gelu", "softsign", "linear"}
@@ -67,6 +68,7 @@ class _BaseSequenceAutoencoder(
         "encoding": [StrOptions(ENCODINGS)],
         "bidirectional": ["boolean"],
         "max_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "window_pooling": [StrOptions(POOLINGS), None],
         "activation": [StrOptions(ACTIVATIONS)],
         "pretrained": [StrOptions({"auto"}), "boolean"],
         "epochs": [Interval(Integral, 0, None, closed="left")],
@@ -113,6 +115,7 @@ class _BaseSequenceAutoencoder(
         "max_steps": None,
         "pretrained": False,
         "warm_start": False,
+        "window_pooling": None,
         "pretrained_": False,
         "_optimizer_state": None,
     }
@@ -124,6 +127,7 @@ class _BaseSequenceAutoencoder(
         encoding,
         bidirectional,
         max_steps,
+        window_pooling,
         activation,
         pretrained,
         epochs,
@@ -144,6 +148,7 @@ class _BaseSequenceAutoencoder(
         self.encoding = encoding
         self.bidirectional = bidirectional
         self.max_steps = max_steps
+        self.window_pooling = window_pooling
         self.activation = activation
         self.pretrained = pretrained
         self.epochs = epochs
@@ -313,7 +318,13 @@ class _BaseSequenceAutoencoder(
     def _encoder_options(self, n_timesteps):
         """NetworkSpec fields shared by both autoencoders' encoders."""
         pool = 1 if self.max_steps is None else -(-n_timesteps // self.max_steps)
-        return {"pool": pool, "bidirectional": bool(self.bidirectional)}
+        return {
+            "pool": pool,
+            "bidirectional": bool(self.bidirectional),
+            # Short data: no windows, so the spec (and features) of a fit
+            # that never pools stay what they were without the parameter.
+            "window_pooling": self.window_pooling if pool > 1 else None,
+        }
 
     def _random_generator(self, stream=0):
         # Never touch NumPy's global generator: None means fresh OS entropy.
@@ -401,8 +412,13 @@ class _BaseSequenceAutoencoder(
         features = None
         for index, _, (codes,) in self._chunks(seqs, "encoder"):
             if features is None:
-                features = np.empty((len(seqs), codes.shape[1]))
-            features[index] = codes
+                features = np.empty((len(seqs), self._n_features_out))
+            features[index, : codes.shape[1]] = codes
+        if self._spec.window_pooling is not None:
+            from ._window_codes import window_features
+
+            shifted = seqs.shifted(self._offset)
+            features[:, self._spec.code_size :] = window_features(self, shifted)
         return features
 
     def reconstruct(self, X):
@@ -431,7 +447,9 @@ class _BaseSequenceAutoencoder(
         Parameters
         ----------
         X : array-like of shape (n_sequences, n_features_out)
-            Feature vectors, as returned by :meth:`transform`.
+            Feature vectors, as returned by :meth:`transform`. The decoder
+            reads the code (the first features); the statistics of window
+            codes that ``window_pooling`` adds do not enter the decoding.
 
         Returns
         -------
@@ -454,7 +472,8 @@ class _BaseSequenceAutoencoder(
         n_steps = self.n_timesteps_
         out = self._output(np.full(len(Z), n_steps), "padded", n_steps)
         decode = partial(architecture(self._spec).run, "decoder", self._weights())
-        for rows, decoded in iter_decoded(decode, Z, n_steps, self._budget()):
+        code = Z[:, : self._spec.code_size]  # window statistics are not decoded
+        for rows, decoded in iter_decoded(decode, code, n_steps, self._budget()):
             out.put(np.arange(len(Z))[rows], decoded)
         decoded = out.result()
         return decoded[:, :, 0] if self._fit_layout == "tabular" else decoded
@@ -547,7 +566,7 @@ class _BaseSequenceAutoencoder(
 
     @property
     def _n_features_out(self):
-        return self._spec.code_size
+        return self._spec.n_features_out
 
     @property
     def decoder_(self):

@@ -57,6 +57,11 @@ class NetworkSpec:
         Whether each encoder layer also runs a second LSTM from each
         sequence's last real step back to its first; the code then holds
         both directions' summaries.
+    window_pooling : str or None
+        Set only with ``pool > 1``: the statistics over windows (of the
+        pooled length, read unpooled by the same encoder) that ``transform``
+        joins after the code (see ``skseqae._window_codes``). They add
+        features, not layers: the networks are the same.
     """
 
     n_features: int
@@ -69,11 +74,20 @@ class NetworkSpec:
     encoding: str = "last"
     pool: int = 1
     bidirectional: bool = False
+    window_pooling: str = None
 
     @property
     def code_size(self):
         directions = 2 if self.bidirectional else 1
         return self.units[-1] * directions * len(self.encoding.split("_"))
+
+    @property
+    def n_features_out(self):
+        """Features per sequence that ``transform`` gives: the code, then
+        each window statistic's ``code_size``."""
+        from ._window_codes import n_statistics
+
+        return self.code_size * (1 + n_statistics(self.window_pooling))
 
     @property
     def output_names(self):

@@ -1,9 +1,13 @@
 import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skseqae import LSTMAutoencoderTransformer, WindowAnomalyDetector
-from skseqae._anomaly import _dominant_period, find_events
+from skseqae._anomaly import (
+    FALLBACK_WINDOW,
+    MAX_WINDOW,
+    _dominant_period,
+    find_events,
+)
 
 PERIOD = 20
 
@@ -89,7 +93,7 @@ def test_list_of_series_in_and_out():
 def test_multivariate_series_and_max_windows():
     X = np.column_stack([_sine(300), np.cos(2 * np.pi * np.arange(300) / PERIOD)])
     detector = WindowAnomalyDetector(
-        _tiny_autoencoder(), max_windows=50, aggregation="max", random_state=0
+        _tiny_autoencoder(), max_windows=50, aggregation="max", trim=0, random_state=0
     ).fit(X)
     assert detector.n_features_in_ == 2
     assert len(detector._reference) == 50  # fitted on 50 random windows
@@ -117,19 +121,55 @@ def test_higher_contamination_flags_more_steps():
     assert flagged[0] < flagged[1]
 
 
+def _periodic(*periods, n_timesteps=5000):
+    t = np.arange(n_timesteps)
+    return sum(np.sin(2 * np.pi * t / p) for p in periods)
+
+
 @pytest.mark.parametrize(
     "series, expected",
-    [(_sine(600), PERIOD), (np.ones(100), None), (np.arange(100.0), None)],
+    [
+        (_sine(600), PERIOD),
+        (_periodic(37), 37),
+        # a series that repeats every 40 steps, not every 10
+        (_periodic(10, 40), 40),
+        # a fast period on a slow one longer than any window: the fast one
+        (_periodic(25, 1000), 25),
+        (np.ones(100), None),
+        (np.arange(100.0), None),
+    ],
 )
 def test_dominant_period(series, expected):
-    assert _dominant_period(series[:, None]) == expected
+    assert _dominant_period(series[:, None], MAX_WINDOW) == expected
 
 
-def test_series_without_period_gets_the_fallback_window():
-    rng = np.random.default_rng(0)
-    detector = WindowAnomalyDetector(_tiny_autoencoder(), random_state=0)
-    detector.fit(np.cumsum(rng.normal(size=200)))  # a random walk: no period
-    assert detector.window_ == 32
+@pytest.mark.parametrize(
+    "series",
+    [
+        np.random.default_rng(0).normal(size=600),  # white noise
+        np.random.default_rng(1).normal(size=5000),
+        np.cumsum(np.random.default_rng(0).normal(size=200)),  # a random walk
+    ],
+)
+def test_series_without_period_gets_the_fallback_window(series):
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), max_windows=64)
+    assert detector.fit(series).window_ == FALLBACK_WINDOW == 32
+
+
+def test_contamination_is_the_fraction_flagged_on_the_training_series():
+    detector = WindowAnomalyDetector(
+        _tiny_autoencoder(), contamination=0.2, random_state=0
+    )
+    flagged = detector.fit_predict(_sine()) == -1
+    assert flagged.mean() == pytest.approx(0.2, abs=0.01)
+
+
+def test_training_steps_score_like_fresh_normal_steps(fitted):
+    # A training window is not matched with itself: its score means what a
+    # new window's score means.
+    on_training = np.median(fitted.score_samples(_sine()))
+    on_fresh = np.median(fitted.score_samples(_sine(seed=5)))
+    assert on_training == pytest.approx(on_fresh, rel=0.15)
 
 
 def test_fit_does_not_touch_numpys_global_generator():
@@ -167,34 +207,26 @@ def test_fit_errors_say_how_to_fix(X, message):
         WindowAnomalyDetector(_tiny_autoencoder(), window=20).fit(X)
 
 
-# A 2-D array is one series (rows are time steps), so the checks' blobs are a
-# 300-step series of 2 or 3 features: most checks apply as they are.
-EXPECTED_FAILED_CHECKS = {
-    "check_fit1d": "a 1-D array is one univariate series, not an error",
-    "check_outliers_train": (
-        "the default threshold (contamination='auto': mean + 4 standard "
-        "deviations of the training scores) flags no step of the normal data "
-        "it was fitted on; the check wants some flagged"
-    ),
-    "check_outliers_fit_predict": (
-        "the same: with contamination='auto' no training step is flagged; "
-        "with a float the threshold is set on leave-neighbourhood-out training "
-        "scores (a window is not compared with itself), so scoring the "
-        "training series again, where every window finds itself, flags fewer"
-    ),
-}
-
-
-@parametrize_with_checks(
-    [WindowAnomalyDetector(_tiny_autoencoder(), window=4, random_state=0)],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
-
-
 def test_find_events_sorts_most_anomalous_first():
     assert find_events([1.0, -0.5, -2.0, 1.0, -1.0, -1.5]) == [
         (1, 3, -2.0),
         (4, 6, -1.5),
     ]
+
+
+def test_events_of_a_list_are_the_events_of_each_series(fitted):
+    series = [_with_anomaly(_sine(seed=1)), _sine(seed=2)]
+    events = fitted.events(series)
+    assert events == [fitted.events(s) for s in series]
+    assert events[0][0][0] <= 400 < events[0][0][1]  # the stopped signal
+
+
+@pytest.mark.parametrize("bad, kind", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_nan_in_a_series_gets_the_detectors_advice(fitted, bad, kind):
+    series = _sine()
+    series[[50, 51, 70]] = bad
+    for call in (fitted.score_samples, WindowAnomalyDetector(window=20).fit):
+        with pytest.raises(ValueError, match=f"{kind} at 3 time step.*step 50") as e:
+            call(series)
+        assert "HistGradientBoosting" not in str(e.value)
+        assert "split the series at them" in str(e.value)

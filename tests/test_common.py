@@ -2,7 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
+from skseqae import (
+    CompositeLSTMAutoencoder,
+    LSTMAutoencoderTransformer,
+    WindowAnomalyDetector,
+)
 
 # Tiny models: the checks test the API contract, not the learning. The
 # default architecture, one epoch, checks the path from the pretrained weights
@@ -13,10 +17,19 @@ ESTIMATORS = [
     CompositeLSTMAutoencoder(
         n_future=1, units=3, epochs=2, batch_size=16, random_state=0
     ),
+    # The checks' 2-D arrays are one series each (rows are time steps): a
+    # 300-step series of 2 or 3 features, windows of 4 steps.
+    WindowAnomalyDetector(
+        LSTMAutoencoderTransformer(units=4, epochs=2, batch_size=16, random_state=0),
+        window=4,
+        random_state=0,
+    ),
 ]
 
 
 def expected_failed_checks(estimator):
+    if isinstance(estimator, WindowAnomalyDetector):
+        return {"check_fit1d": "a 1-D array is one univariate series, not an error"}
     if estimator.units != 64:
         return {}
     return {
