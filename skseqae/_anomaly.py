@@ -180,6 +180,11 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
             array("iu", lambda s: len(s["_reference"])),
             array("iu", lambda s: len(s["_reference"])),
         ),
+        "_fingerprints": tuple_of(
+            array("u", None),
+            array("iu", lambda s: len(s["_fingerprints"][0])),
+            array("iu", lambda s: len(s["_fingerprints"][0])),
+        ),
         "_error_scale": real(),
         "_distance_scale": real(),
         "offset_": real(),
