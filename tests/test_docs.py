@@ -46,6 +46,18 @@ def test_every_page_with_code_is_checked():
         assert languages <= {"python", "bash", "{toctree}", "text", ""}, path
 
 
+def test_readme_is_short_and_its_links_resolve():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250
+    # The first code blocks are the two set-up commands: the demo, the tests.
+    first, second = re.findall(r"^```bash\n(.*?)^```", text, re.S | re.M)[:2]
+    assert first.strip().endswith("skseqae demo")
+    assert second.strip().endswith("python -m pytest")
+    for target in re.findall(r"\]\(([^)#]+)\)", text):
+        if not target.startswith(("http://", "https://")):
+            assert (ROOT / target).exists(), target
+
+
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_code_blocks_run(path, tmp_path, monkeypatch):
     blocks = python_blocks(path)
