@@ -59,6 +59,7 @@ sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r".*\.py$",  # every example runs at build time
+    "within_subsection_order": "FileNameSortKey",
     "ignore_pattern": r"__init__\.py",
     "image_scrapers": ("matplotlib",),
     "download_all_examples": False,
@@ -92,5 +93,6 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skseqae.css"]
 html_show_sourcelink = False
