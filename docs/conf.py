@@ -92,6 +92,12 @@ html_theme_options = {
     "navbar_align": "left",
     "footer_start": ["copyright"],
     "footer_end": [],
+    # Wide tables in the reports and the gallery's code need the room.
+    "secondary_sidebar_items": {
+        page: ["page-toc"]
+        for page in ("index", "getting_started", "api", "changelog", "user_guide/*")
+    }
+    | {"generated/*": ["page-toc"]},
 }
 html_static_path = ["_static"]
 html_css_files = ["skseqae.css"]
