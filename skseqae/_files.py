@@ -73,9 +73,32 @@ def save(estimator, path):
     path : str or path-like
         Where to write the file (replaced if it exists).
 
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If an skseqae estimator is not fitted.
+    TypeError
+        If ``estimator`` is neither skseqae's nor scikit-learn's.
+
     See Also
     --------
     skseqae.load : Load it back.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> import skseqae
+    >>> X = np.sin(np.linspace(0, 3, 12))[None, :] * np.arange(1, 9)[:, None]
+    >>> y = np.arange(8) % 2
+    >>> ae = skseqae.LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0)
+    >>> pipe = make_pipeline(ae, LogisticRegression()).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "pipe.skseqae")
+    >>> skseqae.save(pipe, path)
+    >>> bool((skseqae.load(path).predict(X) == pipe.predict(X)).all())
+    True
     """
     name = type(estimator).__name__
     if REGISTRY.get(name) is not type(estimator):

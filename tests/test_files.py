@@ -23,7 +23,7 @@ import pytest
 import skseqae
 from skseqae import CompositeLSTMAutoencoder
 
-N_EDITS = {"bytes": 2000, "manifest": 500, "arrays": 300}
+N_EDITS = {"bytes": 1500, "manifest": 300, "arrays": 200}
 #: What a refusal says: the file's name, then one of these.
 REASONS = re.compile(
     "truncated or corrupted|is not an skseqae model file|declares .* bytes|"

@@ -516,3 +516,192 @@ def test_loading_a_valid_file_warns_nothing(saved):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         skseqae.load(saved)
+
+
+# ------------------------------------- every estimator kind, in a new process
+
+# Loads every file and pickle it is given, and computes each one's outputs.
+KINDS_LOADER = textwrap.dedent(
+    """
+    import json, pickle, sys
+
+    jobs, inputs_path, out_path = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+    import skseqae
+
+    with open(inputs_path, "rb") as f:
+        inputs = pickle.load(f)
+    results = {}
+    for key, fmt, path in jobs:
+        if fmt == "pickle":
+            with open(path, "rb") as f:
+                est = pickle.load(f)
+        else:
+            est = skseqae.load(path)
+        X = inputs[key]
+        methods = [
+            m
+            for m in ("score_samples", "predict", "predict_proba", "transform")
+            if hasattr(est, m)
+        ]
+        results[f"{key}/{fmt}"] = {
+            "class": type(est).__name__,
+            **{m: getattr(est, m)(X) for m in methods},
+        }
+    with open(out_path, "wb") as f:
+        pickle.dump(results, f)
+    """
+)
+
+
+def _series(n=240, seed=0):
+    t = np.arange(n)
+    noise = 0.05 * np.random.default_rng(seed).normal(size=n)
+    return np.sin(2 * np.pi * t / 20) + noise
+
+
+def _kinds(X3d):
+    """``{name: (fitted estimator or pipeline, its input)}``: one of each kind."""
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    from skseqae import WindowAnomalyDetector
+
+    X, y = X3d[:20], np.arange(20) % 2
+    series = _series()
+    ae = dict(units=2, epochs=1, batch_size=16, random_state=0)
+    models = {
+        "pooled": (LSTMAutoencoderTransformer(**ae, max_steps=4), X),
+        "stacked": (LSTMAutoencoderTransformer(**{**ae, "units": (3, 2)}), X),
+        "unidirectional": (LSTMAutoencoderTransformer(**ae, bidirectional=False), X),
+        "conditional": (
+            CompositeLSTMAutoencoder(**ae, n_future=2, conditional=True),
+            X,
+        ),
+        "detector": (
+            WindowAnomalyDetector(
+                CompositeLSTMAutoencoder(**ae, n_future=2),
+                max_windows=64,
+                random_state=0,
+            ),
+            series,
+        ),
+        "detector-default": (
+            WindowAnomalyDetector(max_windows=32, random_state=0).set_params(
+                autoencoder=LSTMAutoencoderTransformer(**ae)
+            ),
+            series,
+        ),
+    }
+    fitted = {k: (m.fit(x), x) for k, (m, x) in models.items()}
+    pipe = make_pipeline(
+        LSTMAutoencoderTransformer(**ae), StandardScaler(), PCA(2), LogisticRegression()
+    ).fit(X, y)
+    fitted["pipeline"] = (pipe, X)
+    return fitted
+
+
+@pytest.fixture(scope="module")
+def kinds_elsewhere(X3d, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kinds")
+    fitted = _kinds(X3d)
+    jobs = []
+    for key, (est, _) in fitted.items():
+        path = folder / f"{key}.skseqae"
+        skseqae.save(est, path)
+        jobs.append((key, "skseqae", str(path)))
+    for key in ("detector", "detector-default"):
+        path = folder / f"{key}.pkl"
+        path.write_bytes(pickle.dumps(fitted[key][0]))
+        jobs.append((key, "pickle", str(path)))
+    inputs_path, out = folder / "inputs.pkl", folder / "out.pkl"
+    inputs_path.write_bytes(pickle.dumps({k: x for k, (_, x) in fitted.items()}))
+    args = [sys.executable, "-c", KINDS_LOADER, json.dumps(jobs), inputs_path, out]
+    done = subprocess.run(args, capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    return fitted, pickle.loads(out.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "key, fmt",
+    [
+        ("pooled", "skseqae"),
+        ("stacked", "skseqae"),
+        ("unidirectional", "skseqae"),
+        ("conditional", "skseqae"),
+        ("detector", "skseqae"),
+        ("detector", "pickle"),
+        ("detector-default", "skseqae"),
+        ("detector-default", "pickle"),
+        ("pipeline", "skseqae"),
+    ],
+)
+def test_every_kind_loads_in_a_new_process_with_bitwise_equal_outputs(
+    kinds_elsewhere, key, fmt
+):
+    fitted, results = kinds_elsewhere
+    est, X = fitted[key]
+    result = results[f"{key}/{fmt}"]
+    assert result["class"] == type(est).__name__
+    methods = [
+        m
+        for m in ("score_samples", "predict", "predict_proba", "transform")
+        if hasattr(est, m)
+    ]
+    assert set(result) == {"class", *methods}
+    for method in methods:
+        _assert_same(result[method], getattr(est, method)(X))
+
+
+def _double(x):
+    return 2 * x
+
+
+def test_pipeline_file_refuses_types_skops_does_not_trust(X3d, tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = X3d[:20], np.arange(20) % 2
+    pipe = make_pipeline(
+        LSTMAutoencoderTransformer(**TINY),
+        FunctionTransformer(_double),  # a function: skops does not trust it
+        LogisticRegression(),
+    ).fit(X, y)
+    skseqae.save(pipe, tmp_path / "p")
+    with pytest.raises(ValueError, match="holds type\\(s\\) \\[.*_double'\\]"):
+        skseqae.load(tmp_path / "p")
+
+
+def test_edited_detector_file_is_refused_for_what_was_edited(X3d, tmp_path):
+    from skseqae import WindowAnomalyDetector
+
+    detector = WindowAnomalyDetector(
+        LSTMAutoencoderTransformer(**TINY), max_windows=32, random_state=0
+    ).fit(_series())
+    detector.save(tmp_path / "d")
+    with zipfile.ZipFile(tmp_path / "d") as archive:
+        manifest = json.loads(archive.read("skseqae.json"))
+    assert manifest["estimator"] == "WindowAnomalyDetector"
+    manifest["attributes"]["window_"] = 7
+    _rewrite(tmp_path / "d", tmp_path / "e", {"skseqae.json": json.dumps(manifest)})
+    with pytest.raises(ValueError, match="'_reference': an array of shape"):
+        skseqae.load(tmp_path / "e")
+    manifest["attributes"]["window_"] = detector.window_
+    manifest["params"]["distance_weight"] = -1.0
+    _rewrite(tmp_path / "d", tmp_path / "e", {"skseqae.json": json.dumps(manifest)})
+    with pytest.raises(ValueError, match="fit refuses.*'distance_weight'"):
+        skseqae.load(tmp_path / "e")
+
+
+def test_failed_refit_leaves_the_detector_as_it_was():
+    from skseqae import WindowAnomalyDetector
+
+    series = _series()
+    detector = WindowAnomalyDetector(
+        LSTMAutoencoderTransformer(**TINY), max_windows=32, random_state=0
+    ).fit(series)
+    before = detector.score_samples(series)
+    detector.set_params(window=50)
+    with pytest.raises(ValueError, match="longer than the shortest"):
+        detector.fit(np.zeros((30, 3)))  # validated (3 features), then refused
+    detector.set_params(window="auto")
+    assert detector.n_features_in_ == 1
+    np.testing.assert_array_equal(detector.score_samples(series), before)
