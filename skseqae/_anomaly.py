@@ -37,12 +37,19 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
 
     The two fail differently: the distance is exact but only knows shapes
     it has seen; the autoencoder generalizes between them but an unlucky
-    training run reconstructs some normal windows badly. On the bundled
-    series (``benchmarks/anomaly.py``, 3 seeds) the sum was within 0.008
-    ROC AUC of the better term alone on each, while the distance alone was
-    far behind on the ECG series (0.889 against 0.933) and the
-    reconstruction error alone slightly behind on the other (0.990 against
-    0.994; and, with other settings tried, unstable across seeds there).
+    training run reconstructs some normal windows badly.
+
+    A window that also occurs in the training series (found by its exact
+    values) is never matched with itself nor with the training windows that
+    overlap it, whether it is scored inside :meth:`fit` or later: so the
+    scores of training steps and of new steps mean the same, ``fit_predict``
+    flags ``contamination`` of the training steps, and on the series it was
+    fitted on the distance is a matrix-profile self-join.
+
+    The training series may hold anomalies (fit on the whole series when
+    there are no labels): with ``trim`` (default 5%) the detector fits, scores
+    its training windows, and fits again without the ``trim`` worst of them,
+    which leaves the reference windows of the distance too.
 
     With ``normalize="window"`` (the default) each window is z-normalized
     feature by feature, as matrix-profile methods do: the autoencoder learns
@@ -50,6 +57,8 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
     anomalies. Each window's log standard deviation (relative to the
     training series') is kept as an extra input channel that the
     autoencoder reconstructs too, so a change of amplitude still counts.
+    Windows longer than 100 steps reach the autoencoder averaged down to 100
+    steps (piecewise aggregate approximation); the distance uses every step.
 
     Parameters
     ----------
@@ -58,13 +67,17 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         The model to fit on the windows (cloned; anything with ``fit`` and
         ``reconstruct``). None uses ``LSTMAutoencoderTransformer(units=32,
         epochs=50, random_state=random_state)``: small, and at most 2048
-        training windows (``max_windows``), so fitting takes about a minute
-        on two CPU cores for windows of 100 steps.
+        training windows (``max_windows``).
     window : int or "auto", default="auto"
-        Steps per window. ``"auto"`` takes the dominant period of the
-        training series (the first peak of its autocorrelation after the
-        first zero crossing, averaged over features), clipped to 8-100 steps;
-        32 when the series has no period. The choice is in ``window_``.
+        Steps per window. ``"auto"`` takes the period of the longest training
+        series: the shortest lag, from 8 to 300 steps, at which its
+        autocorrelation (averaged over features) has a clear peak as high as
+        any other (within four standard errors), so a multiple of the period
+        loses to the period. A peak counts when it rises above both
+        ``max(0.2, 4 / sqrt(n_timesteps))`` and that much over the lowest
+        autocorrelation before it; a series without one (white noise, a
+        random walk, a period over 300 steps) gets 32 steps. The choice is
+        in ``window_``.
     stride : int, default=1
         Steps between the starts of the training windows. Scoring always
         uses every window (stride 1), so each step is scored in every
@@ -92,6 +105,9 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         LSTM autoencoder pipeline). A float: that fraction of the training
         steps would be anomalous (their ``1 - contamination`` quantile),
         for when the expected rate of anomalies is known.
+    trim : float in [0, 0.5), default=0.05
+        Fraction of the training windows left out of a second fit: those
+        that score worst after the first. 0 fits once, on every window.
     chunk_size : int, default=16384
         Windows scored at a time: memory stays bounded for series of any
         length.
@@ -190,9 +206,8 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
                 or list of them
-            One series (time on the first axis) or several, free of
-            anomalies or nearly so. Each must be at least ``window`` steps
-            long.
+            One series (time on the first axis) or several, mostly normal
+            (see ``trim``). Each must be at least ``window`` steps long.
         y : Ignored
             Accepted for API consistency.
 
