@@ -14,7 +14,7 @@ from ._windows import AGGREGATIONS, sliding_windows, windows_to_steps
 #: Bounds of the window that ``window="auto"`` picks (see ``_auto_window``).
 MIN_WINDOW, MAX_WINDOW, FALLBACK_WINDOW = 8, 300, 32
 #: Longer windows reach the autoencoder averaged down to this many steps.
-MAX_AE_STEPS = 100
+MAX_AE_STEPS = 50
 #: Parameters of the default autoencoder: small and few epochs, for speed.
 DEFAULT_AUTOENCODER = {"units": 32, "epochs": 50}
 
@@ -57,7 +57,7 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
     anomalies. Each window's log standard deviation (relative to the
     training series') is kept as an extra input channel that the
     autoencoder reconstructs too, so a change of amplitude still counts.
-    Windows longer than 100 steps reach the autoencoder averaged down to 100
+    Windows longer than 50 steps reach the autoencoder averaged down to 50
     steps (piecewise aggregate approximation); the distance uses every step.
 
     Parameters
@@ -261,21 +261,25 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
 
     def _fit_trimmed(self, inputs, where, rng):
         """Fit, leave out the ``trim`` worst windows, fit again on the rest."""
-        self._fit_on(inputs, where, rng)
+        self._fit_on(self._make_autoencoder(rng), inputs, where)
         if self.trim == 0:
             return
         scores = self._window_anomaly(inputs, where)
         keep = scores <= np.quantile(scores, 1 - self.trim)
-        self._fit_on(inputs[keep], (where[0][keep], where[1][keep]), rng)
+        where = (where[0][keep], where[1][keep])
+        self._fit_on(self._make_autoencoder(rng), inputs[keep], where)
 
-    def _fit_on(self, inputs, where, rng):
+    def _set_reference(self, inputs, where):
+        self._reference = _flat_shapes(inputs, self.n_features_in_)
+        self._reference_where = where
+
+    def _fit_on(self, autoencoder, inputs, where):
         """Autoencoder, reference windows and both terms' scales from ``inputs``."""
-        self.autoencoder_ = self._make_autoencoder(rng).fit(self._ae_inputs(inputs))
+        self.autoencoder_ = autoencoder.fit(self._ae_inputs(inputs))
         channels = self._ae_inputs(inputs).reshape(-1, inputs.shape[2])
         channels = channels.astype(np.float64)
         self._channel_var = np.maximum(channels.var(axis=0), 1e-12)
-        self._reference = _flat_shapes(inputs, self.n_features_in_)
-        self._reference_where = where
+        self._set_reference(inputs, where)
         self._error_scale = _positive_median(self._reconstruction_errors(inputs))
         self._distance_scale = 1.0
         if self.distance_weight > 0:
