@@ -59,6 +59,7 @@ sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r".*\.py$",  # every example runs at build time
+    "within_subsection_order": "FileNameSortKey",
     "ignore_pattern": r"__init__\.py",
     "image_scrapers": ("matplotlib",),
     "download_all_examples": False,
@@ -91,6 +92,13 @@ html_theme_options = {
     "navbar_align": "left",
     "footer_start": ["copyright"],
     "footer_end": [],
+    # Wide tables in the reports and the gallery's code need the room.
+    "secondary_sidebar_items": {
+        page: ["page-toc"]
+        for page in ("index", "getting_started", "api", "changelog", "user_guide/*")
+    }
+    | {"generated/*": ["page-toc"]},
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skseqae.css"]
 html_show_sourcelink = False

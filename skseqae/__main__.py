@@ -24,7 +24,7 @@ def main(argv=None):
     --------
     From a shell::
 
-        skseqae demo                       # BasicMotions, well under a minute
+        skseqae demo                       # GunPoint, well under a minute
         skseqae demo anomaly               # anomalies in a long series
         skseqae demo --dataset gunpoint --out pictures/
         skseqae demo --data my_sequences.csv --epochs 200

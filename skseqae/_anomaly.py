@@ -25,7 +25,7 @@ from ._windows import AGGREGATIONS, sliding_windows, windows_to_steps
 #: Bounds of the window that ``window="auto"`` picks (see ``_auto_window``).
 MIN_WINDOW, MAX_WINDOW, FALLBACK_WINDOW = 8, 300, 32
 #: Longer windows reach the autoencoder averaged down to this many steps.
-MAX_AE_STEPS = 100
+MAX_AE_STEPS = 50
 #: Parameters of the default autoencoder: small and few epochs, for speed.
 DEFAULT_AUTOENCODER = {"units": 32, "epochs": 50}
 
@@ -49,12 +49,19 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
 
     The two fail differently: the distance is exact but only knows shapes
     it has seen; the autoencoder generalizes between them but an unlucky
-    training run reconstructs some normal windows badly. On the bundled
-    series (``benchmarks/anomaly.py``, 3 seeds) the sum was within 0.008
-    ROC AUC of the better term alone on each, while the distance alone was
-    far behind on the ECG series (0.889 against 0.933) and the
-    reconstruction error alone slightly behind on the other (0.990 against
-    0.994; and, with other settings tried, unstable across seeds there).
+    training run reconstructs some normal windows badly.
+
+    A window that also occurs in the training series (found by its exact
+    values) is never matched with itself nor with the training windows that
+    overlap it, whether it is scored inside :meth:`fit` or later: so the
+    scores of training steps and of new steps mean the same, ``fit_predict``
+    flags ``contamination`` of the training steps, and on the series it was
+    fitted on the distance is a matrix-profile self-join.
+
+    The training series may hold anomalies (fit on the whole series when
+    there are no labels): with ``trim`` (default 5%) the detector fits, scores
+    its training windows, and fits again without the ``trim`` worst of them,
+    which leaves the reference windows of the distance too.
 
     With ``normalize="window"`` (the default) each window is z-normalized
     feature by feature, as matrix-profile methods do: the autoencoder learns
@@ -62,6 +69,8 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
     anomalies. Each window's log standard deviation (relative to the
     training series') is kept as an extra input channel that the
     autoencoder reconstructs too, so a change of amplitude still counts.
+    Windows longer than 50 steps reach the autoencoder averaged down to 50
+    steps (piecewise aggregate approximation); the distance uses every step.
 
     Parameters
     ----------
@@ -70,13 +79,17 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         The model to fit on the windows (cloned; anything with ``fit`` and
         ``reconstruct``). None uses ``LSTMAutoencoderTransformer(units=32,
         epochs=50, random_state=random_state)``: small, and at most 2048
-        training windows (``max_windows``), so fitting takes about a minute
-        on two CPU cores for windows of 100 steps.
+        training windows (``max_windows``).
     window : int or "auto", default="auto"
-        Steps per window. ``"auto"`` takes the dominant period of the
-        training series (the first peak of its autocorrelation after the
-        first zero crossing, averaged over features), clipped to 8-100 steps;
-        32 when the series has no period. The choice is in ``window_``.
+        Steps per window. ``"auto"`` takes the period of the longest training
+        series: the shortest lag, from 8 to 300 steps, at which its
+        autocorrelation (averaged over features) has a clear peak as high as
+        any other (within four standard errors), so a multiple of the period
+        loses to the period. A peak counts when it rises above both
+        ``max(0.2, 4 / sqrt(n_timesteps))`` and that much over the lowest
+        autocorrelation before it; a series without one (white noise, a
+        random walk, a period over 300 steps) gets 32 steps. The choice is
+        in ``window_``.
     stride : int, default=1
         Steps between the starts of the training windows. Scoring always
         uses every window (stride 1), so each step is scored in every
@@ -104,6 +117,9 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         LSTM autoencoder pipeline). A float: that fraction of the training
         steps would be anomalous (their ``1 - contamination`` quantile),
         for when the expected rate of anomalies is known.
+    trim : float in [0, 0.5), default=0.05
+        Fraction of the training windows left out of a second fit: those
+        that score worst after the first. 0 fits once, on every window.
     chunk_size : int, default=16384
         Windows scored at a time: memory stays bounded for series of any
         length.
@@ -229,9 +245,8 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
                 or list of them
-            One series (time on the first axis) or several, free of
-            anomalies or nearly so. Each must be at least ``window`` steps
-            long.
+            One series (time on the first axis) or several, mostly normal
+            (see ``trim``). Each must be at least ``window`` steps long.
         y : Ignored
             Accepted for API consistency.
 
@@ -285,21 +300,25 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
 
     def _fit_trimmed(self, inputs, where, rng):
         """Fit, leave out the ``trim`` worst windows, fit again on the rest."""
-        self._fit_on(inputs, where, rng)
+        self._fit_on(self._make_autoencoder(rng), inputs, where)
         if self.trim == 0:
             return
         scores = self._window_anomaly(inputs, where)
         keep = scores <= np.quantile(scores, 1 - self.trim)
-        self._fit_on(inputs[keep], (where[0][keep], where[1][keep]), rng)
+        where = (where[0][keep], where[1][keep])
+        self._fit_on(self._make_autoencoder(rng), inputs[keep], where)
 
-    def _fit_on(self, inputs, where, rng):
+    def _set_reference(self, inputs, where):
+        self._reference = _flat_shapes(inputs, self.n_features_in_)
+        self._reference_where = where
+
+    def _fit_on(self, autoencoder, inputs, where):
         """Autoencoder, reference windows and both terms' scales from ``inputs``."""
-        self.autoencoder_ = self._make_autoencoder(rng).fit(self._ae_inputs(inputs))
+        self.autoencoder_ = autoencoder.fit(self._ae_inputs(inputs))
         channels = self._ae_inputs(inputs).reshape(-1, inputs.shape[2])
         channels = channels.astype(np.float64)
         self._channel_var = np.maximum(channels.var(axis=0), 1e-12)
-        self._reference = _flat_shapes(inputs, self.n_features_in_)
-        self._reference_where = where
+        self._set_reference(inputs, where)
         self._error_scale = _positive_median(self._reconstruction_errors(inputs))
         self._distance_scale = 1.0
         if self.distance_weight > 0:

@@ -351,8 +351,10 @@ class _BaseSequenceAutoencoder(
         if not self.scale:
             _warn_if_float32_is_coarse(type(self).__name__, mean, std)
             return np.zeros(n_features), np.ones(n_features, np.float32)
-        # Constant features: float64 round-off only; leave them unscaled.
-        std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+        # Constant features (std exactly 0, see Sequences.moments) and spreads
+        # float32 cannot hold stay unscaled; any other variation, however
+        # small next to the mean, is the data's.
+        std[std < np.finfo(np.float32).tiny] = 1.0
         return mean, std.astype(np.float32)
 
     def _fit_settings(self):

@@ -9,8 +9,12 @@ tf2onnx do not handle, while ONNX has its own ``LSTM`` operator with a
 
 The exported graph follows ``transform`` step by step:
 
-1. ``SequenceInput``: a time step is padding when all its features are NaN;
-   each sequence's length is the count of its other steps. The training
+1. ``SequenceInput``: trailing time steps that are NaN in every feature are
+   padding; each sequence's length is one past its last other step. Input
+   that ``transform`` refuses (NaN inside a sequence, an all-NaN sequence,
+   infinity or a value beyond float32) stops the run with an error that
+   says ``skseqae input check`` (ONNX has no operator that raises: a
+   ``Reshape`` that cannot succeed, named after the check). The training
    mean is subtracted in float64, the result divided by the scale in
    float32, and NaN replaced by zero.
 2. ``TimePool`` (long sequences, ``pool > 1``): window means over real steps
@@ -25,7 +29,9 @@ The exported graph follows ``transform`` step by step:
 With ``score_samples=True`` the decoders are exported too (a ``Expand`` for
 ``RepeatToLength``/``RepeatVector``, the mirrored LSTMs, a ``MatMul`` + ``Add``
 for each Dense layer, ``RepeatSteps`` to undo the pooling, and the unscaling),
-and the graph also returns ``score_samples``. A scikit-learn Pipeline's
+and the graph also returns ``score_samples``; with ``forecast=True`` a
+composite's future decoder is exported and the graph returns ``predict``'s
+forecast. A scikit-learn Pipeline's
 remaining steps are converted with skl2onnx and joined onto the ``features``
 output.
 """
@@ -79,6 +85,7 @@ def to_onnx(
     path=None,
     *,
     score_samples=False,
+    forecast=False,
     input_dtype="float32",
     target_opset=DEFAULT_OPSET,
 ):
@@ -92,15 +99,25 @@ def to_onnx(
     model : LSTMAutoencoderTransformer, CompositeLSTMAutoencoder or Pipeline
         A fitted autoencoder, or a fitted scikit-learn ``Pipeline`` whose
         first step is one and whose other steps skl2onnx can convert (for
-        example a scaler then a classifier or regressor).
+        example a scaler, PCA, then a classifier or regressor; steps that
+        skl2onnx writes in an older opset are converted to
+        ``target_opset``).
     path : str or path-like, default=None
         Where to write the model (``.onnx``); None writes nothing.
     score_samples : bool, default=False
         Also export the decoders and return the autoencoder's
         :meth:`~LSTMAutoencoderTransformer.score_samples` (negative
         per-sequence reconstruction error, float64) as a second output.
-        For a :class:`CompositeLSTMAutoencoder`, sequences too short to
-        split (``n_future + 1`` steps or fewer) score NaN.
+        For a :class:`CompositeLSTMAutoencoder`, the score follows the task
+        it was fitted on: after ``fit(X)`` each sequence is split as in
+        ``score_samples(X)`` (sequences too short to split, ``n_future``
+        steps or fewer, score NaN); after ``fit(X, future=F)`` the graph
+        takes a second input, ``future``, and computes
+        ``score_samples(X, future=F)``.
+    forecast : bool, default=False
+        Also export a :class:`CompositeLSTMAutoencoder`'s future decoder and
+        return its :meth:`~CompositeLSTMAutoencoder.predict` (float64, of
+        shape (n_sequences, n_future, n_features)) as the last output.
     input_dtype : {"float32", "float64"}, default="float32"
         Type of the ``sequences`` input. As in ``transform``, each feature's
         training mean is subtracted in float64 before the values become
@@ -117,12 +134,17 @@ def to_onnx(
         One input, ``sequences``: ``input_dtype``, of shape (n_sequences, n_timesteps,
         n_features), both sizes dynamic, each sequence padded at its end
         with all-NaN steps (the layout ``transform`` takes as a 3-D array;
-        for a model fitted on 2-D input pass ``X[:, :, None]``). Outputs:
+        for a model fitted on 2-D input pass ``X[:, :, None]``); and
+        ``future``, of shape (n_sequences, n_future, n_features), where
+        ``score_samples`` follows ``fit(X, future=F)``. Input that
+        ``transform`` refuses (NaN inside a sequence, all-NaN sequences,
+        infinity, values beyond float32, any NaN in ``future``) makes the
+        runtime raise an error that says ``skseqae input check``. Outputs:
         ``features`` (float32, what ``transform`` returns) for an
         autoencoder; for a Pipeline, the outputs skl2onnx gives the other
         steps (``label`` and ``probabilities`` for a classifier,
         ``variable`` for a regressor or transformer). Then ``score_samples``
-        if asked for.
+        and ``forecast`` if asked for.
 
     Raises
     ------
@@ -131,8 +153,11 @@ def to_onnx(
         conditional decoder, an unbounded activation (relu, elu, selu,
         gelu, linear: their LSTMs clip the cell state), or an architecture
         option it does not know), or has a Pipeline step that skl2onnx
-        cannot convert; ``NotFittedError`` (a ValueError) if it is not
-        fitted.
+        cannot convert; if ``forecast=True`` for a model without a future
+        decoder; ``NotFittedError`` (a ValueError) if it is not fitted.
+    ImportError
+        If ``onnx`` (or, for a Pipeline, ``skl2onnx``) is not installed:
+        ``pip install skseqae[onnx]``.
 
     See Also
     --------
@@ -161,15 +186,14 @@ def to_onnx(
     >>> np.allclose(features, ae.transform(X), rtol=1e-5, atol=1e-6)
     True
     """
-    import onnx
-
+    onnx = _require("onnx")
     opset = _check_opset(target_opset)
     if input_dtype not in _INPUT_TYPES:
         raise ValueError(
             f"to_onnx: input_dtype must be 'float32' or 'float64', got {input_dtype!r}."
         )
     autoencoder, rest = _split_pipeline(model)
-    proto = _autoencoder_model(autoencoder, opset, score_samples, input_dtype)
+    proto = _autoencoder_model(autoencoder, opset, score_samples, forecast, input_dtype)
     if rest is not None:
         proto = _append_pipeline(proto, rest, autoencoder, opset)
     onnx.checker.check_model(proto, full_check=True)
@@ -179,6 +203,19 @@ def to_onnx(
 
 
 # ------------------------------------------------------------ what to export
+
+
+def _require(module):
+    """Import ``module`` of the onnx extra, or say how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"to_onnx needs {module}, which is not installed. Install the onnx "
+            "extra: pip install skseqae[onnx]"
+        ) from exc
 
 
 def _check_opset(target_opset):
@@ -315,9 +352,11 @@ class _Graph:
         self.initializers.append(self._numpy.from_array(np.asarray(value), name))
         return name
 
-    def op(self, op_type, *inputs, outputs=1, **attrs):
+    def op(self, op_type, *inputs, outputs=1, node_name=None, **attrs):
         names = [self.name(op_type.lower()) for _ in range(outputs)]
-        node = self._helper.make_node(op_type, list(inputs), names, **attrs)
+        node = self._helper.make_node(
+            op_type, list(inputs), names, name=node_name, **attrs
+        )
         self.nodes.append(node)
         return names[0] if outputs == 1 else names
 
@@ -348,26 +387,50 @@ class _Inputs:
     n_steps: str  # (1,) int64: T
 
 
-def _autoencoder_model(autoencoder, opset, score_samples, input_dtype):
+def _autoencoder_model(autoencoder, opset, score_samples, forecast, input_dtype):
     from onnx import TensorProto, helper
 
     spec = _checked_spec(autoencoder)
     layers = _layers(autoencoder, spec)
+    _check_forecast(autoencoder, spec, forecast)
+    input_type = getattr(TensorProto, _INPUT_TYPES[input_dtype])
+    graph_inputs = [
+        helper.make_tensor_value_info(
+            "sequences", input_type, ["n", "T", spec.n_features]
+        )
+    ]
     g = _Graph(opset)
-    inputs = _standardize(g, autoencoder, layers["standardize"], "sequences")
+    future = future_bad = None
+    if score_samples and getattr(autoencoder, "_fit_with_future", False):
+        # Fitted on explicit futures: scored as score_samples(X, future=F).
+        graph_inputs.append(
+            helper.make_tensor_value_info(
+                "future", input_type, ["n", spec.n_future, spec.n_features]
+            )
+        )
+        future, future_bad = _future_input(g, "future", spec.n_future)
+    inputs = _standardize(
+        g, autoencoder, layers["standardize"], "sequences", future_bad
+    )
     encoded = _encode(g, spec, layers, inputs, inputs.lengths)
     g.nodes.append(helper.make_node("Identity", [encoded.code], ["features"]))
     outputs = [_output("features", TensorProto.FLOAT, ["n", spec.code_size])]
     if score_samples:
-        scores = _scores(g, autoencoder, spec, layers, inputs, encoded)
+        scores = _scores(g, autoencoder, spec, layers, inputs, encoded, future)
         g.nodes.append(helper.make_node("Identity", [scores], ["score_samples"]))
         outputs.append(_output("score_samples", TensorProto.DOUBLE, ["n"]))
-    input_type = getattr(TensorProto, _INPUT_TYPES[input_dtype])
-    sequences = helper.make_tensor_value_info(
-        "sequences", input_type, ["n", "T", spec.n_features]
-    )
+    if forecast:
+        steps = g.const(np.array([spec.n_future], np.int64))
+        predicted = _decoder(
+            g, layers, "future", encoded.code, steps, "", inputs.offset
+        )
+        g.nodes.append(
+            helper.make_node("Transpose", [predicted], ["forecast"], perm=[1, 0, 2])
+        )
+        shape = ["n", spec.n_future, spec.n_features]
+        outputs.append(_output("forecast", TensorProto.DOUBLE, shape))
     graph = helper.make_graph(
-        g.nodes, "skseqae", [sequences], outputs, initializer=g.initializers
+        g.nodes, "skseqae", graph_inputs, outputs, initializer=g.initializers
     )
     opsets = [helper.make_opsetid("", opset)]
     return helper.make_model(
@@ -379,36 +442,109 @@ def _autoencoder_model(autoencoder, opset, score_samples, input_dtype):
     )
 
 
+def _check_forecast(autoencoder, spec, forecast):
+    if forecast and not spec.n_future:
+        raise ValueError(
+            f"to_onnx: forecast=True exports the future decoder of a "
+            f"CompositeLSTMAutoencoder; a {type(autoencoder).__name__} has none "
+            "(its predict reconstructs). Export a CompositeLSTMAutoencoder, or "
+            "leave forecast=False."
+        )
+
+
 def _output(name, elem_type, shape):
     from onnx import helper
 
     return helper.make_tensor_value_info(name, elem_type, shape)
 
 
-def _standardize(g, autoencoder, layer, x):
+def _standardize(g, autoencoder, layer, x, future_bad=None):
     """``SequenceInput``: lengths from all-NaN steps, standardize, NaN -> 0.
 
     As the estimator's own methods do, the offset (the training mean) is
     subtracted in float64 and the result cast to float32; the Keras layer
-    holds the same offset in float32, for the standalone ``encoder_``.
+    holds the same offset in float32, for the standalone ``encoder_``. The
+    lengths pass through the input check (``_guarded``), so no output is
+    computed from input that ``transform`` refuses.
     """
     from onnx import TensorProto
 
     raw = g.op("Transpose", x, perm=[1, 0, 2])
-    real = g.op("Cast", g.op("Not", g.op("IsNaN", raw)), to=TensorProto.FLOAT)
-    real_steps = g.reduce("ReduceMax", real, [2])
-    lengths = g.reduce("ReduceSum", real_steps, [0])
+    raw64 = g.op("Cast", raw, to=TensorProto.DOUBLE)
+    nan = g.op("IsNaN", raw)
+    real = g.op("Cast", g.op("Not", nan), to=TensorProto.FLOAT)
+    real_steps = g.reduce("ReduceMax", real, [2])  # (T, n): not padding
+    n_steps = g.op("Slice", g.op("Shape", raw), g.axes([0]), g.axes([1]))
+    # One past each sequence's last step that is not all NaN, as transform.
+    positions = g.op("Cast", _step_numbers(g, n_steps, first=1), to=TensorProto.FLOAT)
+    lengths = g.reduce("ReduceMax", g.op("Mul", real_steps, positions), [0])
     lengths = g.op("Cast", lengths, to=TensorProto.INT32)
+    inside = _step_mask(g, n_steps, lengths)  # (T, n, 1)
+    bad = [
+        _count(g, g.op("And", nan, inside)),  # NaN inside a sequence
+        _count(g, _too_large(g, raw64)),  # infinity, or beyond float32
+        _count(g, g.op("Equal", lengths, g.const(np.int32(0)))),  # all NaN
+    ]
+    lengths = _guarded(g, lengths, bad + ([future_bad] if future_bad else []))
     offset = getattr(autoencoder, "_offset", None)
     offset = g.const(np.asarray(layer.mean if offset is None else offset, np.float64))
-    centred = g.op("Sub", g.op("Cast", raw, to=TensorProto.DOUBLE), offset)
-    centred = g.op("Cast", centred, to=TensorProto.FLOAT)
+    centred = g.op("Cast", g.op("Sub", raw64, offset), to=TensorProto.FLOAT)
     z = g.op("Div", centred, g.const(_weights(layer.scale), "scale"))
     values = g.op("Where", g.op("IsNaN", z), g.const(np.float32(0)), z)
-    n_steps = g.op("Slice", g.op("Shape", raw), g.axes([0]), g.axes([1]))
     return _Inputs(
         raw=raw, values=values, offset=offset, lengths=lengths, n_steps=n_steps
     )
+
+
+#: The input check's node name: onnxruntime's error message quotes it.
+INPUT_CHECK = (
+    "skseqae input check: refused input that transform refuses (NaN inside a "
+    "sequence rather than trailing all-NaN padding, an all-NaN sequence, "
+    "infinity or a value beyond float32, or NaN in future). Impute or drop "
+    "those values or sequences first"
+)
+
+
+def _guarded(g, lengths, bad_counts):
+    """``lengths`` as they are if every count is 0, else a runtime error.
+
+    ONNX has no operator that raises, so a ``Reshape`` to one element more
+    than ``lengths`` holds fails instead, in every runtime; its node name,
+    which runtimes quote in the error, says why.
+    """
+    total = bad_counts[0]
+    for count in bad_counts[1:]:
+        total = g.op("Add", total, count)
+    ok = g.op("Equal", total, g.const(np.float32(0)))
+    shape = g.op("Shape", lengths)
+    shape = g.op("Where", ok, shape, g.op("Add", shape, g.const(np.array([1]))))
+    return g.op("Reshape", lengths, shape, node_name=INPUT_CHECK)
+
+
+def _count(g, condition):
+    """How many entries of a boolean tensor are true (float32 scalar)."""
+    from onnx import TensorProto
+
+    values = g.op("Cast", condition, to=TensorProto.FLOAT)
+    return g.op("ReduceSum", values, keepdims=0)  # no axes: all of them
+
+
+def _too_large(g, x64):
+    """Where float64 ``x64`` is infinite or beyond float32 (NaN is not)."""
+    return g.op("Greater", g.op("Abs", x64), g.const(np.float64(_FLOAT32_MAX)))
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _future_input(g, name, n_future):
+    """The ``future`` input, time-major, and its count of refused values."""
+    from onnx import TensorProto
+
+    future = g.op("Transpose", name, perm=[1, 0, 2])
+    future64 = g.op("Cast", future, to=TensorProto.DOUBLE)
+    missing = g.op("Or", g.op("IsNaN", future), _too_large(g, future64))
+    return future, _count(g, missing)
 
 
 @dataclasses.dataclass
@@ -549,17 +685,20 @@ def _lstm_weights(cell):
     return kernel, recurrent, bias
 
 
-def _step_mask(g, n_steps, lengths):
-    """(T, n, 1) bool: whether step t is one of sequence i's real steps."""
+def _step_numbers(g, n_steps, first=0):
+    """(T, 1) int32: ``first``, ``first + 1``, ... for the ``n_steps`` steps."""
     from onnx import TensorProto
 
-    steps = g.op(
-        "Range",
-        g.const(np.int32(0)),
-        g.op("Cast", g.squeeze(n_steps, [0]), to=TensorProto.INT32),
-        g.const(np.int32(1)),
-    )
-    mask = g.op("Less", g.unsqueeze(steps, [1]), g.unsqueeze(lengths, [0]))
+    stop = g.op("Cast", g.squeeze(n_steps, [0]), to=TensorProto.INT32)
+    if first:
+        stop = g.op("Add", stop, g.const(np.int32(first)))
+    steps = g.op("Range", g.const(np.int32(first)), stop, g.const(np.int32(1)))
+    return g.unsqueeze(steps, [1])
+
+
+def _step_mask(g, n_steps, lengths):
+    """(T, n, 1) bool: whether step t is one of sequence i's real steps."""
+    mask = g.op("Less", _step_numbers(g, n_steps), g.unsqueeze(lengths, [0]))
     return g.unsqueeze(mask, [2])
 
 
@@ -629,11 +768,26 @@ def _mse(g, predicted, target, mask, count):
     return g.op("Div", total, count)
 
 
-def _scores(g, autoencoder, spec, layers, inputs, encoded):
-    """The graph of ``score_samples``: negative reconstruction error per sequence."""
+def _scores(g, autoencoder, spec, layers, inputs, encoded, future=None):
+    """The graph of ``score_samples``: negative reconstruction error per sequence.
+
+    With ``future`` (time-major, for a composite fitted on explicit futures),
+    the whole input is the context and ``future`` what the forecast is
+    scored against, as ``score_samples(X, future=F)``.
+    """
     if not spec.n_future:
         error = _reconstruction_error(g, spec, layers, inputs, encoded, inputs.lengths)
         return g.op("Neg", error)
+    weight = float(autoencoder.future_weight)
+    if future is not None:
+        rec = _reconstruction_error(g, spec, layers, inputs, encoded, inputs.lengths)
+        steps = g.const(np.array([spec.n_future], np.int64))
+        predicted = _decoder(
+            g, layers, "future", encoded.code, steps, "", inputs.offset
+        )
+        count = g.const(np.float64(spec.n_future * spec.n_features))
+        fut = _mse(g, predicted, future, None, count)
+        return _weighted_score(g, rec, fut, weight)
     # As CompositeLSTMAutoencoder._score_errors: the encoder reads each
     # sequence's context (all but its last n_future steps).
     context = g.op("Sub", inputs.lengths, g.const(np.int32(spec.n_future)))
@@ -642,10 +796,14 @@ def _scores(g, autoencoder, spec, layers, inputs, encoded):
     encoded = _encode(g, spec, layers, inputs, context)
     rec = _reconstruction_error(g, spec, layers, inputs, encoded, context)
     fut = _future_error(g, spec, layers, inputs, encoded.code, context)
-    weight = float(autoencoder.future_weight)
-    total = g.op("Add", rec, g.op("Mul", fut, g.const(np.float64(weight))))
-    score = g.op("Div", total, g.const(np.float64(-(1.0 + weight))))
+    score = _weighted_score(g, rec, fut, weight)
     return g.op("Where", usable, score, g.const(np.float64(np.nan)))
+
+
+def _weighted_score(g, rec, fut, weight):
+    """Minus the weighted mean of the two errors, as ``_score_errors``."""
+    total = g.op("Add", rec, g.op("Mul", fut, g.const(np.float64(weight))))
+    return g.op("Div", total, g.const(np.float64(-(1.0 + weight))))
 
 
 def _reconstruction_error(g, spec, layers, inputs, encoded, lengths):
@@ -679,12 +837,17 @@ def _reconstruction_error(g, spec, layers, inputs, encoded, lengths):
     return _mse(g, rec, inputs.raw, mask, count)
 
 
+def _forecast(g, spec, layers, code, offset):
+    """The future decoder's ``n_future`` steps from ``code``: (n_future, n, F)."""
+    steps = g.const(np.array([spec.n_future], np.int64))
+    return _decoder(g, layers, "future", code, steps, "", offset)
+
+
 def _future_error(g, spec, layers, inputs, code, context):
     """Error of the future decoder on the ``n_future`` steps after ``context``."""
     from onnx import TensorProto
 
-    n_future = g.const(np.array([spec.n_future], np.int64))
-    forecast = _decoder(g, layers, "future", code, n_future, "", inputs.offset)
+    forecast = _forecast(g, spec, layers, code, inputs.offset)
     start = g.op("Cast", context, to=TensorProto.INT64)
     steps = g.const(np.arange(spec.n_future, dtype=np.int64).reshape(-1, 1, 1))
     index = g.op("Add", steps, g.op("Reshape", start, g.const(np.array([1, -1, 1]))))
@@ -700,7 +863,8 @@ def _future_error(g, spec, layers, inputs, code, context):
 def _append_pipeline(proto, rest, autoencoder, opset):
     """Convert the Pipeline's other steps with skl2onnx; feed them ``features``."""
     from onnx import compose, helper
-    from skl2onnx import convert_sklearn
+
+    convert_sklearn = _require("skl2onnx").convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
     from sklearn.base import is_classifier
 
@@ -720,18 +884,43 @@ def _append_pipeline(proto, rest, autoencoder, opset):
             "skl2onnx supports, or export the autoencoder alone and run the "
             "other steps yourself."
         ) from exc
+    tail = _at_opset(tail, opset)
     # merge_models needs equal IR versions; the newer one reads both graphs.
     ir_version = max(proto.ir_version, tail.ir_version)
     proto.ir_version = tail.ir_version = ir_version
     (tail_input,) = tail.graph.input
     merged = compose.merge_models(proto, tail, io_map=[("features", tail_input.name)])
-    # The pipeline's outputs first, then score_samples; one entry per opset.
-    outputs = sorted(merged.graph.output, key=lambda o: o.name == "score_samples")
+    # The pipeline's outputs first, then ours; one entry per opset.
+    ours = {"score_samples": 1, "forecast": 2}
+    outputs = sorted(merged.graph.output, key=lambda o: ours.get(o.name, 0))
     opsets = {o.domain: o.version for o in merged.opset_import}
     del merged.graph.output[:], merged.opset_import[:]
     merged.graph.output.extend(outputs)
     merged.opset_import.extend(helper.make_opsetid(*item) for item in opsets.items())
     return merged
+
+
+def _at_opset(tail, opset):
+    """``tail`` in the default domain's ``opset``, as merging needs.
+
+    skl2onnx writes each model in the lowest opset its operators need
+    (PCA's and SVC's graphs in opset 9, say), not in the target; ONNX's
+    version converter rewrites it in ours.
+    """
+    from onnx import version_converter
+
+    versions = {o.domain: o.version for o in tail.opset_import}
+    if versions.get("", opset) == opset:
+        return tail
+    try:  # other domains (ai.onnx.ml) stay as they are
+        return version_converter.convert_version(tail, opset)
+    except Exception as exc:
+        raise ValueError(
+            f"to_onnx: skl2onnx wrote the Pipeline's other steps in opset "
+            f"{versions['']}, and ONNX's version converter could not rewrite them "
+            f"in target_opset={opset} ({exc}). Pass target_opset={versions['']} "
+            "if it is 13 or later, or export the autoencoder alone."
+        ) from exc
 
 
 def _ml_opset(opset):

@@ -20,9 +20,11 @@ meant as a real step with all values missing (impute such steps first).
 Sequences in a list need no padding, so any NaN in them is an error.
 """
 
+import warnings
+
 import numpy as np
 from scipy import sparse
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _check_feature_names, check_array, validate_data
 
 # Layouts a user can give. "tabular": 2-D (n_sequences, n_timesteps), one
 # univariate sequence per row. "padded": 3-D (n_sequences, n_timesteps,
@@ -186,7 +188,10 @@ class Sequences:
 
         Computed in float64, in two passes of one chunk (``chunk_bytes`` of
         float64 values) at a time: the mean first, then squared deviations
-        from it, so a large offset does not swamp the variation.
+        from it, so a large offset does not swamp the variation. A feature
+        whose real steps all hold one value has a standard deviation of
+        exactly 0 (not the round-off of its mean), whatever its size; any
+        other feature's is its own, however small next to its mean.
 
         Returns
         -------
@@ -199,11 +204,13 @@ class Sequences:
             total += np.nansum(self.batch(index, np.float64), axis=(0, 1))
         mean = total / count
         squares = np.zeros(self.n_features)
+        low, high = np.full(self.n_features, np.inf), np.full(self.n_features, -np.inf)
         for index in self.chunks(max_steps):
-            squares += np.nansum(
-                np.square(self.batch(index, np.float64) - mean), axis=(0, 1)
-            )
-        return mean, np.sqrt(squares / count)
+            values = self.batch(index, np.float64)
+            squares += np.nansum(np.square(values - mean), axis=(0, 1))
+            low = np.fmin(low, np.fmin.reduce(values, axis=(0, 1)))
+            high = np.fmax(high, np.fmax.reduce(values, axis=(0, 1)))
+        return mean, np.where(low == high, 0.0, np.sqrt(squares / count))
 
     @property
     def n_features(self):
@@ -257,6 +264,8 @@ def to_sequences(estimator, X, *, reset):
     name = type(estimator).__name__
     X = _list_or_array(name, X)
     tabular = not isinstance(X, (list, tuple)) and len(X.shape) != 3
+    if tabular and reset:
+        _hint_if_one_sequence(name, X)
     if tabular and (reset or getattr(estimator, "_fit_layout", None) == "tabular"):
         # scikit-learn's own validation gives the errors (and their wording)
         # that users and the estimator checks expect, and n_features_in_ and
@@ -264,11 +273,14 @@ def to_sequences(estimator, X, *, reset):
         X = validate_data(estimator, X, reset=reset, **_ARRAY_CHECKS)
     seqs = as_sequences(X, name=name)
     _check_step_features(estimator, seqs.n_features, reset=reset)
+    fit_layout = getattr(estimator, "_fit_layout", None)
+    if isinstance(X, (list, tuple)) and (reset or seqs.layout == fit_layout):
+        _check_step_names(estimator, X, reset=reset)
     if reset:
         if not tabular:
             estimator.n_features_in_ = seqs.n_features
-            if hasattr(estimator, "feature_names_in_"):
-                del estimator.feature_names_in_
+        if seqs.layout == "padded" and hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
         estimator._n_step_features = seqs.n_features
         estimator._fit_layout = seqs.layout
     return seqs
@@ -295,6 +307,47 @@ def as_sequences(X, *, name):
         return _from_3d(name, X)
     X = check_array(X, **_ARRAY_CHECKS)
     return _with_lengths(name, X[:, :, None], "tabular")
+
+
+def _check_step_names(estimator, X, *, reset):
+    """The column names of a list of DataFrames, as scikit-learn checks a table's.
+
+    ``fit`` records the first sequence's names as ``feature_names_in_``;
+    every other sequence, in ``fit`` and after, must have the same names in
+    the same order (scikit-learn's rule: columns are matched by position,
+    so swapped columns would silently be other features).
+    """
+    for i, seq in enumerate(X):
+        try:
+            _check_feature_names(estimator, seq, reset=reset and i == 0)
+        except ValueError as exc:
+            raise ValueError(
+                f"{type(estimator).__name__}: sequence {i}'s columns differ from "
+                f"those {'of sequence 0' if reset else 'seen in fit'}. {exc}"
+            ) from exc
+
+
+#: A 2-D array of at most this many columns and at least ``_ONE_SEQUENCE_RATIO``
+#: times as many rows looks like one (T, F) sequence, not T sequences of F steps.
+_FEW_COLUMNS, _ONE_SEQUENCE_RATIO = 8, 10
+
+
+def _hint_if_one_sequence(name, X):
+    """Warn when a 2-D array, read as one sequence per row, looks like one sequence."""
+    if len(X.shape) != 2:
+        return  # 1-D: refused by validate_data with scikit-learn's advice
+    n_rows, n_columns = X.shape
+    if n_columns <= _FEW_COLUMNS and n_rows >= _ONE_SEQUENCE_RATIO * n_columns:
+        warnings.warn(
+            f"{name} reads a 2-D array as one univariate sequence per row: this "
+            f"array of shape {X.shape} is {n_rows} sequences of {n_columns} time "
+            f"step(s). If it is one sequence of {n_rows} steps and {n_columns} "
+            "feature(s), pass X[None] (shape (1, n_timesteps, n_features)); for "
+            "many short sequences pass X[:, :, None], which reads as this does "
+            "without the warning.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 class SequenceOutput:
@@ -438,6 +491,8 @@ def _list_or_array(name, X):
         )
     if not isinstance(X, (list, tuple)) and not hasattr(X, "shape"):
         X = np.asarray(X)  # array-likes that only implement __array__
+    if not isinstance(X, (list, tuple)):
+        X = _numbers_only(name, X, "X")
     if not isinstance(X, (list, tuple)) and len(X.shape) > 3:
         raise ValueError(
             f"{name} expected a 2-D array (n_sequences, n_timesteps), a 3-D array "
@@ -507,8 +562,40 @@ def _from_list(name, X):
     return Sequences(None, lengths, "list", arrays=arrays)
 
 
+#: dtype kinds that are not numbers: str, bytes, datetime, timedelta, void.
+_NOT_NUMBERS = frozenset("USMmV")
+
+
+def _numbers_only(name, a, what):
+    """Refuse text and dates, which ``check_array`` may parse as numbers; unmask.
+
+    A masked array's masked entries become NaN: missing, as NaN is
+    elsewhere (padding when a whole trailing step is masked, else an error).
+    """
+    dtypes = getattr(a, "dtypes", getattr(a, "dtype", None))  # DataFrame: per column
+    if isinstance(dtypes, np.dtype) or not hasattr(dtypes, "__iter__"):
+        dtypes = [dtypes]
+    kinds = {getattr(d, "kind", "O") for d in dtypes}
+    text = bool(kinds & _NOT_NUMBERS)
+    if not text and "O" in kinds:
+        values = np.asarray(a, dtype=object).ravel()
+        text = any(isinstance(v, (str, bytes, np.datetime64)) for v in values)
+    if text:
+        raise ValueError(
+            f"{name} takes numbers, but {what} holds strings, bytes, dates or "
+            "times (dtype kinds "
+            f"{sorted(kinds)}). Convert them to numbers yourself first (for "
+            "dates, for example, seconds since a start), so that nothing is "
+            "read as a number by accident."
+        )
+    if isinstance(a, np.ma.MaskedArray):
+        dtype = a.dtype if a.dtype in _FLOATS else np.float64
+        a = np.ma.filled(a.astype(dtype), np.nan)
+    return a
+
+
 def _as_float_array(name, seq, i):
-    a = np.asarray(seq)
+    a = np.asarray(_numbers_only(name, seq, f"sequence {i}"))
     if a.ndim == 0:
         raise ValueError(
             f"{name} expected a list of sequences, but element {i} is a scalar. "

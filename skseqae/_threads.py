@@ -4,10 +4,8 @@ TensorFlow's thread pools are process-wide and fixed when it runs its first
 operation, so skseqae never touches them on its own. On small machines, or
 machines shared with other work, the default pools (one thread per core for
 each op, and as many to run ops side by side) can make the small per-step
-operations of an LSTM slower than one thread does: on 2 busy cores the
-ECG5000-sized fit of ``benchmarks/speed_training.py`` ran 1.64x faster per
-epoch with one thread (1.49 s against 2.45 s). This function lets a user
-choose, once, before TensorFlow starts.
+operations of an LSTM slower than one thread does (docs/reports/speed.md).
+This function lets a user choose, once, before TensorFlow starts.
 """
 
 from numbers import Integral

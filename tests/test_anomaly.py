@@ -230,3 +230,25 @@ def test_nan_in_a_series_gets_the_detectors_advice(fitted, bad, kind):
             call(series)
         assert "HistGradientBoosting" not in str(e.value)
         assert "split the series at them" in str(e.value)
+
+
+@pytest.mark.parametrize("trim, anomalous_kept", [(0.05, 0), (0.0, 27)])
+def test_trim_leaves_the_anomalous_windows_out(trim, anomalous_kept):
+    # Fitted on a series with its anomaly inside (steps 400-409), the refit
+    # leaves out the 5% worst windows (29 of 581), among them the 27 with at
+    # least 2 of their 20 steps in the anomaly.
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), window=20, trim=trim)
+    detector.fit(_with_anomaly(_sine()))
+    starts = detector._reference_where[1]
+    assert np.sum((starts >= 400 - 18) & (starts <= 408)) == anomalous_kept
+
+
+def test_fit_predict_on_a_series_with_its_anomaly_inside_finds_it():
+    detector = WindowAnomalyDetector(_tiny_autoencoder(), random_state=0)
+    series = _with_anomaly(_sine())
+    events = find_events(detector.fit(series).decision_function(series))
+    start, end, _ = events[0]
+    assert start < 410 and end > 400
+    np.testing.assert_array_equal(
+        detector.fit_predict(series), detector.predict(series)
+    )

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 
 from skseqae import LSTMAutoencoderTransformer
@@ -106,7 +106,17 @@ def test_anomalies_score_lower(X3d):
     assert ae.score_samples(anomalies).max() < np.median(ae.score_samples(X3d))
 
 
-def test_history_and_early_stopping(X3d):
+def test_history_and_early_stopping_restores_the_best_weights(X3d):
+    keras = pytest.importorskip("keras")
+
+    class Snapshots(keras.callbacks.Callback):
+        """The estimator's weights at the end of every epoch."""
+
+        weights = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            Snapshots.weights.append([w.copy() for w in self.model.get_weights()])
+
     ae = LSTMAutoencoderTransformer(
         units=4,
         epochs=50,
@@ -114,12 +124,20 @@ def test_history_and_early_stopping(X3d):
         validation_fraction=0.25,
         random_state=0,
         learning_rate=0.05,
+        callbacks=[Snapshots()],
     ).fit(X3d)
     assert set(ae.history_) == {"loss", "val_loss"}
-    assert len(ae.history_["loss"]) == ae.n_iter_
+    assert len(ae.history_["loss"]) == ae.n_iter_ == len(Snapshots.weights)
     assert ae.n_iter_ < 50
-    # The best weights are restored: the model scores its best validation loss.
-    assert min(ae.history_["val_loss"]) <= ae.history_["val_loss"][-1]
+    best = int(np.argmin(ae.history_["val_loss"]))
+    assert best < ae.n_iter_ - 1  # stopped after epochs that did not improve
+    # The fitted model holds the weights of its best epoch, not its last.
+    final = ae.model_.get_weights()
+    for got, want in zip(final, Snapshots.weights[best]):
+        np.testing.assert_array_equal(got, want)
+    assert any(
+        not np.array_equal(got, last) for got, last in zip(final, Snapshots.weights[-1])
+    )
 
 
 def test_no_validation_when_too_few_sequences():
@@ -161,15 +179,11 @@ def test_optimizer_instance_is_copied_not_modified(X3d):
         dict(encoding="mean"),
         dict(encoding="max"),
         dict(activation="relu"),
-        dict(dropout=0.2),
-        dict(optimizer="sgd"),
-        dict(scale=False),
-        dict(shuffle=False),
         dict(bidirectional=False),
         dict(max_steps=5),
     ],
 )
-def test_parameter_variants_train(params, X3d):
+def test_architecture_variants_give_their_number_of_features(params, X3d):
     ae = LSTMAutoencoderTransformer(**{**TINY, **params}).fit(X3d)
     out = ae.transform(X3d)
     assert np.isfinite(out).all()
@@ -177,6 +191,57 @@ def test_parameter_variants_train(params, X3d):
     n_parts = len(params.get("encoding", "last_mean_max").split("_"))
     directions = 2 if params.get("bidirectional", True) else 1
     assert out.shape == (40, n_parts * width * directions)
+
+
+def _weights_after(X, **params):
+    ae = LSTMAutoencoderTransformer(**{**TINY, **params}).fit(X)
+    return ae.model_.get_weights()
+
+
+def _same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("params", [dict(dropout=0.3), dict(shuffle=False)])
+def test_training_options_change_training(params, X3d):
+    # Same seed, same data: only the option differs, and it must matter
+    # (this would pass with the option ignored if it compared shapes).
+    assert _same(_weights_after(X3d), _weights_after(X3d))  # deterministic
+    assert not _same(_weights_after(X3d, **params), _weights_after(X3d))
+
+
+def test_dropout_acts_on_every_lstm_while_training_only(X3d):
+    ae = LSTMAutoencoderTransformer(**TINY, dropout=0.3).fit(X3d)
+    lstms = [layer for layer in ae.model_.layers if "_lstm_" in layer.name]
+    assert lstms and all(layer.dropout == 0.3 for layer in lstms)
+    # Inference does not drop: features are the same at every call.
+    np.testing.assert_array_equal(ae.transform(X3d), ae.transform(X3d))
+
+
+def test_optimizer_name_trains_with_that_optimizer(X3d):
+    keras = pytest.importorskip("keras")
+    by_name = _weights_after(X3d, optimizer="sgd", learning_rate=0.01)
+    given = _weights_after(X3d, optimizer=keras.optimizers.SGD(learning_rate=0.01))
+    for got, want in zip(by_name, given):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    assert not _same(by_name, _weights_after(X3d, learning_rate=0.01))  # Adam
+
+
+def test_scale_makes_features_independent_of_units_of_measurement(X3d):
+    # With scale=True (the default) the network reads standardized values,
+    # so data in other units (10 * x + 3) gives the same features; with
+    # scale=False it reads the raw values, and the features change.
+    X = X3d.astype(np.float64)
+    other_units = 10 * X + 3
+
+    def features(data, scale):
+        return LSTMAutoencoderTransformer(**TINY, scale=scale).fit(data).transform(data)
+
+    np.testing.assert_allclose(
+        features(other_units, True), features(X, True), rtol=0, atol=1e-5
+    )
+    difference = np.abs(features(other_units, False) - features(X, False)).max()
+    assert difference > 0.1
 
 
 @pytest.mark.parametrize(
@@ -201,7 +266,12 @@ def test_invalid_parameters_are_named(params, match, X3d):
 def test_pipeline_with_classifier_ignores_labels(X3d):
     y = (X3d[:, 0, 0] > 0).astype(int)
     pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), LogisticRegression())
-    assert cross_val_score(pipe, X3d, y, cv=2).shape == (2,)
+    pipe.fit(X3d, y)
+    alone = LSTMAutoencoderTransformer(**TINY).fit(X3d)  # no labels at all
+    np.testing.assert_array_equal(pipe[0].transform(X3d), alone.transform(X3d))
+    Z = alone.transform(X3d)
+    expected = LogisticRegression().fit(Z, y).predict(Z)
+    np.testing.assert_array_equal(pipe.predict(X3d), expected)
 
 
 def test_gridsearch_tunes_the_autoencoder_alone(X3d):
@@ -210,8 +280,21 @@ def test_gridsearch_tunes_the_autoencoder_alone(X3d):
         {"units": [2, 3]},
         cv=2,
     ).fit(X3d)
-    assert search.best_params_["units"] in (2, 3)
-    assert np.all(search.cv_results_["mean_test_score"] <= 0)
+    # Without labels the search scores each candidate by its own score:
+    # minus the reconstruction error on the held-out folds.
+    expected = []
+    for units in (2, 3):
+        folds = []
+        for train, test in KFold(2).split(X3d):
+            ae = LSTMAutoencoderTransformer(units=units, epochs=2, random_state=0)
+            ae.fit(X3d[train])
+            error = np.mean((ae.reconstruct(X3d[test]) - X3d[test]) ** 2)
+            folds.append(-error)
+        expected.append(np.mean(folds))
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"], expected, rtol=1e-5
+    )
+    assert search.best_params_["units"] == (2, 3)[int(np.argmax(expected))]
 
 
 def test_gridsearch_in_separate_processes(X3d):

@@ -37,6 +37,12 @@ def python_blocks(path):
     return BLOCK.findall(path.read_text(encoding="utf-8"))
 
 
+def test_pages_have_code():
+    # The user guide's pages and the README show code, which the next test runs.
+    with_code = {path.name for path in PAGES if python_blocks(path)}
+    assert {"README.md", "getting_started.md", "adapters.md", "dask.md"} <= with_code
+
+
 def test_every_page_with_code_is_checked():
     # Pages whose code blocks are not ```python would escape the test below.
     for path in PAGES:
@@ -46,11 +52,25 @@ def test_every_page_with_code_is_checked():
         assert languages <= {"python", "bash", "{toctree}", "text", ""}, path
 
 
-@pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_readme_is_short_and_its_links_resolve():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250
+    # The first code blocks are the two set-up commands: the demo, the tests.
+    first, second = re.findall(r"^```bash\n(.*?)^```", text, re.S | re.M)[:2]
+    assert first.strip().endswith("skseqae demo")
+    assert second.strip().endswith("python -m pytest")
+    for target in re.findall(r"\]\(([^)#]+)\)", text):
+        if not target.startswith(("http://", "https://")):
+            assert (ROOT / target).exists(), target
+
+
+@pytest.mark.parametrize(
+    "path",
+    [path for path in PAGES if python_blocks(path)],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_code_blocks_run(path, tmp_path, monkeypatch):
     blocks = python_blocks(path)
-    if not blocks:
-        pytest.skip(f"{path.name} has no python code block")
     for module in NEEDS.get(path.name, ()):
         pytest.importorskip(module, reason=f"{path.name}'s code needs {module}")
     monkeypatch.chdir(tmp_path)  # the examples write files
@@ -109,4 +129,4 @@ def test_site_builds_with_warnings_as_errors(tmp_path):
     # The gallery ran the examples and shows their pictures.
     for example in ("anomaly_detection", "forecasting", "classification_gridsearch"):
         html = (out / "auto_examples" / f"{example}.html").read_text(encoding="utf-8")
-        assert re.search(rf'<img[^>]+sphx_glr_{example}_\d+\.png', html), example
+        assert re.search(rf"<img[^>]+sphx_glr_{example}_\d+\.png", html), example

@@ -8,10 +8,12 @@ import textwrap
 
 import numpy as np
 import pytest
+from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer, to_onnx
 from skseqae._models import NetworkSpec
@@ -249,3 +251,144 @@ def test_bad_arguments_raise(tiny):
         to_onnx(tiny, target_opset=9)
     with pytest.raises(ValueError, match="input_dtype"):
         to_onnx(tiny, input_dtype="float16")
+
+
+@pytest.mark.parametrize(
+    "tail, method",
+    [
+        (lambda: PCA(3, random_state=0), "transform"),
+        (lambda: TruncatedSVD(3, random_state=0), "transform"),
+        (lambda: SVC(random_state=0), "predict"),
+    ],
+)
+def test_pipelines_whose_converters_write_an_older_opset(tail, method, ragged):
+    # skl2onnx writes these in opset 9, ours is 17: merged after conversion.
+    y = np.array([np.mean(s[:, 0]) > 0 for s in ragged], dtype=int)
+    pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), tail()).fit(ragged, y)
+    outputs = _run(pipe, padded(ragged))
+    expected = getattr(pipe, method)(ragged)
+    if method == "predict":
+        np.testing.assert_array_equal(outputs[0], expected)
+    else:
+        np.testing.assert_allclose(outputs[0], expected, rtol=1e-4, atol=1e-5)
+
+
+def _session(proto):
+    return ort.InferenceSession(
+        proto.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+
+
+def _nan_inside(X):
+    X = X.copy()
+    X[1, 2, 0] = np.nan  # one feature of one real step
+    return X
+
+
+def _all_nan_sequence(X):
+    X = X.copy()
+    X[2] = np.nan
+    return X
+
+
+def _with_value(value):
+    def change(X):
+        X = X.copy()
+        X[0, 1, 1] = value
+        return X
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "spoil, input_dtype",
+    [
+        (_nan_inside, "float32"),
+        (_all_nan_sequence, "float32"),
+        (_with_value(np.inf), "float32"),
+        (_with_value(-np.inf), "float64"),
+        (_with_value(1e300), "float64"),  # beyond float32: transform refuses it
+    ],
+)
+def test_export_refuses_what_transform_refuses(tiny, ragged, spoil, input_dtype):
+    X = spoil(padded(ragged).astype(np.float64))
+    with pytest.raises(ValueError):
+        tiny.transform(X)
+    dtype = np.float64 if input_dtype == "float64" else np.float32
+    with np.errstate(over="ignore"):
+        X = X.astype(dtype)
+    session = _session(to_onnx(tiny, score_samples=True, input_dtype=input_dtype))
+    with pytest.raises(Exception, match="skseqae input check: refused input"):
+        session.run(None, {"sequences": X})
+
+
+def test_trailing_padding_stays_allowed(tiny, ragged):
+    # Trailing all-NaN steps are padding; sequences of every length run.
+    X = padded(ragged)
+    assert np.isnan(X).any()
+    (features,) = _session(to_onnx(tiny)).run(None, {"sequences": X})
+    np.testing.assert_allclose(features, tiny.transform(X), rtol=RTOL, atol=ATOL)
+
+
+def test_composite_fitted_on_explicit_futures_scores_that_task(ragged):
+    rng = np.random.default_rng(0)
+    X = padded(ragged)
+    future = rng.normal(size=(len(ragged), 2, 2)).astype(np.float32)
+    estimator = CompositeLSTMAutoencoder(n_future=2, **TINY).fit(X, future=future)
+    proto = to_onnx(estimator, score_samples=True)
+    assert [i.name for i in proto.graph.input] == ["sequences", "future"]
+    session = _session(proto)
+    features, scores = session.run(None, {"sequences": X, "future": future})
+    np.testing.assert_allclose(
+        scores, estimator.score_samples(X, future=future), rtol=RTOL, atol=1e-9
+    )
+    np.testing.assert_allclose(features, estimator.transform(X), rtol=RTOL, atol=ATOL)
+    # Features alone need no future.
+    (alone,) = _session(to_onnx(estimator)).run(None, {"sequences": X})
+    np.testing.assert_allclose(alone, features, rtol=0, atol=0)
+    spoiled = future.copy()
+    spoiled[0, 1, 0] = np.nan
+    with pytest.raises(Exception, match="skseqae input check"):
+        session.run(None, {"sequences": X, "future": spoiled})
+
+
+@pytest.mark.parametrize("params", [{}, {"max_steps": 4, "units": (4, 3)}])
+def test_forecast_output_equals_predict(ragged, params):
+    estimator = CompositeLSTMAutoencoder(n_future=3, **{**TINY, **params}).fit(ragged)
+    X = padded(ragged)
+    proto = to_onnx(estimator, score_samples=True, forecast=True)
+    assert [o.name for o in proto.graph.output] == [
+        "features",
+        "score_samples",
+        "forecast",
+    ]
+    _, _, forecast = _session(proto).run(None, {"sequences": X})
+    assert forecast.dtype == np.float64
+    np.testing.assert_allclose(forecast, estimator.predict(X), rtol=RTOL, atol=1e-6)
+
+
+def test_forecast_of_a_pipeline_comes_after_its_outputs(ragged):
+    y = np.array([np.mean(s[:, 1]) for s in ragged])
+    pipe = make_pipeline(CompositeLSTMAutoencoder(n_future=2, **TINY), Ridge())
+    pipe.fit(ragged, y)
+    predicted, forecast = _run(pipe, padded(ragged), forecast=True)
+    np.testing.assert_allclose(
+        predicted.ravel(), pipe.predict(ragged), rtol=RTOL, atol=ATOL
+    )
+    np.testing.assert_allclose(forecast, pipe[0].predict(ragged), rtol=RTOL, atol=1e-6)
+
+
+def test_forecast_of_an_autoencoder_without_future_is_refused(tiny):
+    with pytest.raises(ValueError, match="forecast=True exports the future decoder"):
+        to_onnx(tiny, forecast=True)
+
+
+@pytest.mark.parametrize("hidden", ["onnx", "skl2onnx"])
+def test_missing_onnx_names_the_extra(monkeypatch, tiny, ragged, hidden):
+    y = np.arange(len(ragged)) % 2
+    pipe = make_pipeline(LSTMAutoencoderTransformer(**TINY), LogisticRegression())
+    model = tiny if hidden == "onnx" else pipe.fit(ragged, y)
+    monkeypatch.setitem(sys.modules, hidden, None)  # import raises ImportError
+    with pytest.raises(ImportError, match=r"pip install skseqae\[onnx\]") as exc:
+        to_onnx(model)
+    assert hidden in str(exc.value)
