@@ -605,14 +605,18 @@ def kinds_elsewhere(X3d, tmp_path_factory):
     folder = tmp_path_factory.mktemp("kinds")
     fitted = _kinds(X3d)
     jobs = []
-    for key, (est, _) in fitted.items():
-        path = folder / f"{key}.skseqae"
-        skseqae.save(est, path)
-        jobs.append((key, "skseqae", str(path)))
-    for key in ("detector", "detector-default"):
-        path = folder / f"{key}.pkl"
-        path.write_bytes(pickle.dumps(fitted[key][0]))
-        jobs.append((key, "pickle", str(path)))
+    # Every attribute a fit sets must be declared, or saving leaves it out
+    # with a warning: here an error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for key, (est, _) in fitted.items():
+            path = folder / f"{key}.skseqae"
+            skseqae.save(est, path)
+            jobs.append((key, "skseqae", str(path)))
+        for key in ("detector", "detector-default"):
+            path = folder / f"{key}.pkl"
+            path.write_bytes(pickle.dumps(fitted[key][0]))
+            jobs.append((key, "pickle", str(path)))
     inputs_path, out = folder / "inputs.pkl", folder / "out.pkl"
     inputs_path.write_bytes(pickle.dumps({k: x for k, (_, x) in fitted.items()}))
     args = [sys.executable, "-c", KINDS_LOADER, json.dumps(jobs), inputs_path, out]
