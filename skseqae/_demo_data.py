@@ -52,9 +52,7 @@ def _load(path, kind):
     except (ValueError, OSError, EOFError) as exc:
         # A file that is neither a zip nor a .npy reaches NumPy's pickle path,
         # whose message (allow_pickle) would mislead: say what the file is not.
-        writer = (
-            "numpy.savez (a zip of .npy arrays)" if kind == ".npz" else "numpy.save"
-        )
+        writer = {".npz": "numpy.savez (a zip of .npy arrays)", ".npy": "numpy.save"}
         raise ValueError(
             f"--data {path}: not a readable {kind} file; write it with {writer[kind]}."
         ) from exc

@@ -337,7 +337,7 @@ def _hint_if_one_sequence(name, X):
     if len(X.shape) != 2:
         return  # 1-D: refused by validate_data with scikit-learn's advice
     n_rows, n_columns = X.shape
-    if n_columns <= _FEW_COLUMNS and n_rows >= _ONE_SEQUENCE_RATIO * n_columns:
+    if 0 < n_columns <= _FEW_COLUMNS and n_rows >= _ONE_SEQUENCE_RATIO * n_columns:
         warnings.warn(
             f"{name} reads a 2-D array as one univariate sequence per row: this "
             f"array of shape {X.shape} is {n_rows} sequences of {n_columns} time "
@@ -346,7 +346,7 @@ def _hint_if_one_sequence(name, X):
             "many short sequences pass X[:, :, None], which reads as this does "
             "without the warning.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=6,  # the caller of fit or partial_fit
         )
 
 
