@@ -145,15 +145,63 @@ def fold_score(params, X, y, train, valid, seed=0):
     return float(head.fit(Z_train, y[train]).score(Z_valid, y[valid])), seconds
 
 
+def folds_of(X, y, seed):
+    if np.issubdtype(y.dtype, np.floating):
+        return KFold(3, shuffle=True, random_state=seed).split(X)
+    return StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y)
+
+
 def cv_score(params, name, seed=0):
     X, y = training_split(name)
-    if np.issubdtype(y.dtype, np.floating):
-        folds = KFold(3, shuffle=True, random_state=seed).split(X)
-    else:
-        folds = StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y)
-    results = [fold_score(params, X, y, tr, va, seed) for tr, va in folds]
+    results = [
+        fold_score(params, X, y, tr, va, seed) for tr, va in folds_of(X, y, seed)
+    ]
     scores, seconds = zip(*results)
     return float(np.mean(scores)), float(np.mean(seconds))
+
+
+#: ``--window-variants``: feature blocks of one fit with every window statistic.
+WINDOW_VARIANTS = {
+    "averaged (None)": ("code",),
+    '"mean"': ("code", "mean"),
+    '"max"': ("code", "max"),
+    '"mean_max"': ("code", "mean", "max"),
+    '"mean_std"': ("code", "mean", "std"),
+    '"mean_max_std"': ("code", "mean", "max", "std"),
+    "windows only, mean_max": ("mean", "max"),
+}
+
+
+def window_variant_scores(params, name, seed=0):
+    """CV accuracy of each of :data:`WINDOW_VARIANTS`, and the fit seconds.
+
+    ``window_pooling`` adds features, not training: one fit with
+    ``window_pooling="mean_max_std"`` per fold gives every variant's
+    features as blocks of its ``transform`` (the averaged sequence's code,
+    then the mean, max and std of the window codes).
+    """
+    X, y = training_split(name)
+    params = {"random_state": seed, **params, "window_pooling": "mean_max_std"}
+    scores, seconds = {v: [] for v in WINDOW_VARIANTS}, []
+    for train, valid in folds_of(X, y, seed):
+        ae = LSTMAutoencoderTransformer(**params)
+        start = time.perf_counter()
+        ae.fit(X[train])
+        seconds.append(time.perf_counter() - start)
+        Z_train, Z_valid = ae.transform(X[train]), ae.transform(X[valid])
+        size = ae._spec.code_size
+        n_blocks = Z_train.shape[1] // size
+        names = ("code", "mean", "max", "std")[:n_blocks]
+        for variant, blocks in WINDOW_VARIANTS.items():
+            if not set(blocks) <= set(names):
+                blocks = ("code",)  # a short set: no windows, the code alone
+            columns = np.concatenate(
+                [np.arange(size) + size * names.index(b) for b in blocks]
+            )
+            head = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+            head.fit(Z_train[:, columns], y[train])
+            scores[variant].append(head.score(Z_valid[:, columns], y[valid]))
+    return {v: float(np.mean(s)) for v, s in scores.items()}, float(np.mean(seconds))
 
 
 def one_class_split(name):
@@ -205,8 +253,15 @@ def main(argv=None):
         default=0,
         help="seeds the folds and the autoencoders (the one-class split stays fixed)",
     )
+    parser.add_argument(
+        "--window-variants",
+        action="store_true",
+        help="score every window_pooling from one fit per fold and candidate",
+    )
     args = parser.parse_args(argv)
     names = args.datasets.split(",")
+    if args.window_variants:
+        return print_window_variants(names, json.loads(args.candidates), args.seed)
     score_of = one_class_auc if args.one_class else cv_score
     print(f"| candidate | {' | '.join(names)} |")
     print("|---" * (len(names) + 1) + "|")
@@ -220,6 +275,25 @@ def main(argv=None):
             score, seconds = score_of(params, name, args.seed)
             cells.append(f"{score:.3f} ({seconds:.0f} s)")
         print(f"| {json.dumps(params)} | {' | '.join(cells)} |", flush=True)
+
+
+def print_window_variants(names, candidates, seed):
+    print(f"| window_pooling | {' | '.join(names)} |")
+    print("|---" * (len(names) + 1) + "|", flush=True)
+    for params in candidates:
+        columns = {v: [] for v in WINDOW_VARIANTS}
+        for name in names:
+            start = time.perf_counter()
+            scores, seconds = window_variant_scores(params, name, seed)
+            for variant, score in scores.items():
+                columns[variant].append(f"{score:.3f}")
+            print(
+                f"# {json.dumps(params)} {name}: fit {seconds:.0f} s per fold, "
+                f"{time.perf_counter() - start:.0f} s in all",
+                flush=True,
+            )
+        for variant, cells in columns.items():
+            print(f"| {json.dumps(params)} {variant} | {' | '.join(cells)} |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Tune an LSTM autoencoder for classification with GridSearchCV.
+"""Tune an LSTM autoencoder for classification with GridSearchCV
+=============================================================
 
 The autoencoder learns features without labels; a logistic regression
 classifies them. GridSearchCV picks the autoencoder's size and what its
@@ -11,6 +12,7 @@ test split. Runs in well under a minute on two CPU cores.
 Run: python examples/classification_gridsearch.py
 """
 
+import os
 import time
 from pathlib import Path
 
@@ -27,6 +29,10 @@ from skseqae import LSTMAutoencoderTransformer  # noqa: E402
 from skseqae.datasets import load_dataset  # noqa: E402
 from skseqae.plotting import plot_feature_map  # noqa: E402
 
+# The documentation build runs this example; with SKSEQAE_DOCS_QUICK=1 or CI
+# set it trains briefly, so its numbers there are those of a short run.
+QUICK = bool(os.environ.get("SKSEQAE_DOCS_QUICK") or os.environ.get("CI"))
+
 OUT = Path("skseqae-examples")
 
 X_train, y_train, X_test, y_test = load_dataset("italypowerdemand")
@@ -36,7 +42,7 @@ pipeline = Pipeline(
     [
         (
             "ae",
-            LSTMAutoencoderTransformer(epochs=50, random_state=0),
+            LSTMAutoencoderTransformer(epochs=5 if QUICK else 50, random_state=0),
         ),
         ("clf", make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))),
     ]

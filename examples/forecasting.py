@@ -1,4 +1,5 @@
-"""Forecasting with the composite autoencoder on real data.
+"""Forecasting with the composite autoencoder on real data
+=======================================================
 
 ItalyPowerDemand holds 1,096 days of Italian electrical power demand, 24
 hourly values a day. The composite model reads the first 20 hours of a day
@@ -8,6 +9,7 @@ value. Training uses 80% of the days; the score is on the other 20%.
 Run: python examples/forecasting.py  (writes forecasting.png to ./skseqae-examples/)
 """
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,10 @@ from sklearn.model_selection import train_test_split
 from skseqae import CompositeLSTMAutoencoder
 from skseqae.datasets import load_dataset
 
+# The documentation build runs this example; with SKSEQAE_DOCS_QUICK=1 or CI
+# set it trains briefly, so its numbers there are those of a short run.
+QUICK = bool(os.environ.get("SKSEQAE_DOCS_QUICK") or os.environ.get("CI"))
+
 N_FUTURE = 4
 out_dir = Path("skseqae-examples")
 
@@ -23,7 +29,9 @@ X_train, _, X_test, _ = load_dataset("italypowerdemand")
 days = np.concatenate([X_train, X_test])
 train, test = train_test_split(days, test_size=0.2, random_state=0)
 
-model = CompositeLSTMAutoencoder(n_future=N_FUTURE, units=32, random_state=0)
+model = CompositeLSTMAutoencoder(
+    n_future=N_FUTURE, units=32, epochs=10 if QUICK else 100, random_state=0
+)
 model.fit(train)  # each day: first 20 hours are context, last 4 the future
 
 context, truth = test[:, :-N_FUTURE], test[:, -N_FUTURE:]

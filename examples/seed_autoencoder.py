@@ -1,4 +1,5 @@
-"""The seed tutorial's reconstruction autoencoder, through skseqae.
+"""The seed tutorial's reconstruction autoencoder, through skseqae
+===============================================================
 
 The tutorial built LSTM(100, relu) -> RepeatVector -> LSTM(100, relu) ->
 TimeDistributed(Dense(1)) in Keras, trained it 300 epochs to reproduce
@@ -9,9 +10,15 @@ model is one scikit-learn estimator.
 Run: python examples/seed_autoencoder.py
 """
 
+import os
+
 import numpy as np
 
 from skseqae import LSTMAutoencoderTransformer
+
+# The documentation build runs this example; with SKSEQAE_DOCS_QUICK=1 or CI
+# set it trains briefly, so its numbers there are those of a short run.
+QUICK = bool(os.environ.get("SKSEQAE_DOCS_QUICK") or os.environ.get("CI"))
 
 sequence = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
 sequence = sequence.reshape((1, len(sequence), 1))  # [samples, timesteps, features]
@@ -21,8 +28,8 @@ autoencoder = LSTMAutoencoderTransformer(
     encoding="last",  # the tutorial's encoder output: the last hidden state
     bidirectional=False,  # the tutorial's encoder reads forward only
     activation="relu",  # the tutorial's choice; the default is tanh
-    epochs=300,
-    patience=None,  # train all 300 epochs, as the tutorial does
+    epochs=30 if QUICK else 300,
+    patience=None,  # train every epoch, as the tutorial does
     scale=False,  # the tutorial feeds the raw values
     random_state=0,
 )

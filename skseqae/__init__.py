@@ -8,10 +8,11 @@ them for anomaly detection, and forecast them.
 from ._anomaly import WindowAnomalyDetector
 from ._autoencoder import LSTMAutoencoderTransformer
 from ._composite import CompositeLSTMAutoencoder
+from ._files import load, save
 from ._onnx import to_onnx
-from ._persistence import load
 from ._sequences import from_channels_first
 from ._threads import set_tensorflow_threads
+from ._version import __version__ as __version__
 from ._windows import sliding_windows
 
 __all__ = [
@@ -20,8 +21,8 @@ __all__ = [
     "WindowAnomalyDetector",
     "from_channels_first",
     "load",
+    "save",
     "set_tensorflow_threads",
     "sliding_windows",
     "to_onnx",
 ]
-__version__ = "0.1.0"

@@ -41,17 +41,24 @@ def main(argv=None):
         _pyplot()  # before training, not after: the pictures need matplotlib
     except ImportError as exc:
         parser.exit(1, f"skseqae demo: error: {exc}\n")
-    options = vars(args)
+    options = {k: v for k, v in vars(args).items() if v is not None}
     del options["command"]
+    if args.task == "anomaly" and (args.dataset or args.data):
+        given = "--dataset" if args.dataset else "--data"
+        parser.error(
+            f"demo anomaly reads a bundled long series (--series), not {given}; "
+            f"drop {given} or choose the classify task."
+        )
     settings = DemoSettings(**options)  # the demo options are its fields
     try:
         run_demo(settings)
-    except ValueError as exc:  # bad --data file: say what is wrong, no traceback
+    except ValueError as exc:  # bad --data or --out: say what is wrong, no traceback
         parser.exit(2, f"skseqae demo: error: {exc}\n")
     return 0
 
 
 def _parser():
+    from . import __version__
     from ._demo import DemoSettings
     from ._demo_data import DATA_FORMATS
     from .datasets import list_datasets, list_series
@@ -60,6 +67,7 @@ def _parser():
     parser = argparse.ArgumentParser(
         prog="skseqae", description="LSTM autoencoders as scikit-learn estimators."
     )
+    parser.add_argument("--version", action="version", version=f"skseqae {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -85,15 +93,17 @@ def _parser():
     source = demo.add_mutually_exclusive_group()
     source.add_argument(
         "--dataset",
-        default=defaults.dataset,
+        default=None,  # None: the default, told apart from a --dataset given
         type=str.lower,
         choices=list_datasets(),
         metavar="NAME",
-        help=f"bundled data set: {', '.join(list_datasets())} "
+        help=f"classify task: bundled data set, {', '.join(list_datasets())} "
         f"(default: {defaults.dataset})",
     )
     source.add_argument(
-        "--data", metavar="FILE", help="your own .npz, .csv or .npy file (see below)"
+        "--data",
+        metavar="FILE",
+        help="classify task: your own .npz, .csv or .npy file (see below)",
     )
     demo.add_argument(
         "--series",
@@ -141,8 +151,9 @@ def _add_model_options(demo, defaults):
         "--units",
         type=_positive_int,
         default=defaults.units,
-        help="LSTM size; the features are its last state, mean and max over "
-        "time: 3 x units (default: the estimator's, 64; anomaly: 32)",
+        help="LSTM size; the features are the last state, mean and max over "
+        "time of the forward and the backward LSTM: 6 x units (default: the "
+        "estimator's, 64; anomaly: 32)",
     )
     demo.add_argument(
         "--learning-rate",

@@ -9,6 +9,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._persistence import Persistent
+from ._state import (
+    StateError,
+    array,
+    has_methods,
+    integer,
+    keeps_state_on_error,
+    real,
+    register,
+    tuple_of,
+)
 from ._windows import AGGREGATIONS, sliding_windows, windows_to_steps
 
 #: Bounds of the window that ``window="auto"`` picks (see ``_auto_window``).
@@ -19,7 +30,8 @@ MAX_AE_STEPS = 50
 DEFAULT_AUTOENCODER = {"units": 32, "epochs": 50}
 
 
-class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
+@register
+class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
     """Find anomalies in long series: an autoencoder on sliding windows.
 
     :meth:`fit` cuts the normal series into overlapping windows and trains an
@@ -125,7 +137,7 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         offset_``, negative for anomalies.
     n_features_in_ : int
         Features per time step.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame of string column names.
 
     See Also
@@ -168,6 +180,32 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
+    #: What a fitted detector holds, and of what type and shape: all that
+    #: saving, pickling and loading keep (see skseqae._state).
+    _fitted_attributes = {
+        "n_features_in_": integer(1),
+        "window_": integer(2),
+        "autoencoder_": has_methods("fit", "reconstruct"),
+        "_mean": array("f", "n_features_in_", finite=True),
+        "_scale": array("f", "n_features_in_", finite=True),
+        "_channel_var": array("f", lambda s: _n_channels(s), finite=True),
+        "_reference": array(
+            "f", None, lambda s: s["window_"] * s["n_features_in_"], finite=True
+        ),
+        "_reference_where": tuple_of(
+            array("iu", lambda s: len(s["_reference"])),
+            array("iu", lambda s: len(s["_reference"])),
+        ),
+        "_fingerprints": tuple_of(
+            array("u", None),
+            array("iu", lambda s: len(s["_fingerprints"][0])),
+            array("iu", lambda s: len(s["_fingerprints"][0])),
+        ),
+        "_error_scale": real(),
+        "_distance_scale": real(),
+        "offset_": real(),
+    }
+    _optional_attributes = {"feature_names_in_": array("OU", "n_features_in_")}
 
     def __init__(
         self,
@@ -199,6 +237,7 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @keeps_state_on_error
     def fit(self, X, y=None):
         """Fit the autoencoder on the windows of normal series ``X``.
 
@@ -364,17 +403,19 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
-            One series.
+        X : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+                or list of them
+            One series or several.
 
         Returns
         -------
-        events : list of tuple (int, int, float)
+        events : list of tuple (int, int, float), or list of them
             One tuple per run of steps that :meth:`predict` marks -1: its
             first step, one past its last step, and its most anomalous
             ``decision_function`` value (negative; lowest first in the list).
+            For list input, one such list per series.
         """
-        return find_events(self.decision_function(X))
+        return _each(self.decision_function(X), find_events)
 
     # ---------------------------------------------------------------- helpers
 
@@ -466,7 +507,10 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         if getattr(x, "ndim", 2) == 1:
             self._check_univariate(reset)
             x = np.asarray(x)[:, None]
-        x = validate_data(self, x, reset=reset and first, dtype=np.float64)
+        x = validate_data(
+            self, x, reset=reset and first, dtype=np.float64, ensure_all_finite=False
+        )
+        _check_finite(self, x)
         if len(x) < 2:
             raise ValueError(
                 f"{type(self).__name__} got a series of 1 sample (time step); "
@@ -492,10 +536,39 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         # A list of arrays is several series; a nested list of numbers is one.
         return isinstance(X, (list, tuple)) and all(hasattr(a, "shape") for a in X)
 
+    def _check_restored(self, networks):
+        super()._check_restored(networks)
+        channels = getattr(self, "_channel_var", np.empty(0)).shape[0]
+        given = getattr(getattr(self, "autoencoder_", None), "_n_step_features", None)
+        if given is not None and given != channels:
+            raise StateError(
+                f"its autoencoder_ reads {given} channels per step, its windows "
+                f"have {channels}"
+            )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = True  # TensorFlow kernels across machines
         return tags
+
+
+def _n_channels(state):
+    """Autoencoder input channels: the features, and their log std per window."""
+    return state["n_features_in_"] * (2 if state["normalize"] == "window" else 1)
+
+
+def _check_finite(detector, x):
+    """Refuse NaN and inf with advice for series (windows need every step)."""
+    bad = ~np.isfinite(x).all(axis=1)
+    if bad.any():
+        kind = "NaN" if np.isnan(x[bad]).any() else "infinity"
+        steps = np.flatnonzero(bad)
+        raise ValueError(
+            f"{type(detector).__name__}: a series has {kind} at {len(steps)} time "
+            f"step(s), the first at step {steps[0]}; every window needs all its "
+            "steps. Fill the gaps (for example pandas' interpolate) or split the "
+            "series at them and pass the pieces as a list of series."
+        )
 
 
 def _each(values, fn):

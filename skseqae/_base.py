@@ -28,7 +28,24 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._sequences import SequenceOutput, to_sequences
+from ._persistence import Persistent
+from ._sequences import LAYOUTS, SequenceOutput, to_sequences
+from ._state import (
+    any_of,
+    array,
+    boolean,
+    dict_of,
+    instance,
+    integer,
+    keeps_state_on_error,
+    list_of,
+    one_of,
+    optional,
+    real,
+    record,
+    tuple_of,
+)
+from ._window_codes import POOLINGS
 
 #: Activations accepted by name (Keras names).
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "elu", "selu", "gelu", "softsign", "linear"}
@@ -37,7 +54,7 @@ ENCODINGS = {"last", "mean", "max", "mean_max", "last_mean_max"}
 
 
 class _BaseSequenceAutoencoder(
-    TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator
+    Persistent, TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator
 ):
     """Base class of the LSTM autoencoders. Not for direct use.
 
@@ -51,6 +68,7 @@ class _BaseSequenceAutoencoder(
         "encoding": [StrOptions(ENCODINGS)],
         "bidirectional": ["boolean"],
         "max_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "window_pooling": [StrOptions(POOLINGS), None],
         "activation": [StrOptions(ACTIVATIONS)],
         "pretrained": [StrOptions({"auto"}), "boolean"],
         "epochs": [Interval(Integral, 0, None, closed="left")],
@@ -70,6 +88,37 @@ class _BaseSequenceAutoencoder(
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "warm_start": ["boolean"],
     }
+    #: What a fitted autoencoder holds besides its Keras networks, and of
+    #: what type and shape: all that saving, pickling and loading keep.
+    _fitted_attributes = {
+        "n_features_in_": integer(1),
+        "_n_step_features": integer(1),
+        "_fit_layout": one_of(*LAYOUTS),
+        "n_timesteps_": integer(1),
+        "pretrained_": boolean(),
+        "history_": dict_of(list_of(real(finite=False))),
+        "n_iter_": integer(0),
+        "_optimizer_state": optional(
+            record(
+                key=any_of(instance(str), tuple_of(instance(str), instance(str))),
+                values=list_of(array("biuf", ...)),
+            )
+        ),
+        "_offset": array("f", "_n_step_features", finite=True),
+    }
+    _optional_attributes = {"feature_names_in_": array("OU", "n_features_in_")}
+    #: Values of parameters and attributes that states written before they
+    #: existed lack: what those versions did (no pooling, forward encoders,
+    #: random initial weights).
+    _legacy_defaults = {
+        "bidirectional": False,
+        "max_steps": None,
+        "pretrained": False,
+        "warm_start": False,
+        "window_pooling": None,
+        "pretrained_": False,
+        "_optimizer_state": None,
+    }
 
     def __init__(
         self,
@@ -78,6 +127,7 @@ class _BaseSequenceAutoencoder(
         encoding,
         bidirectional,
         max_steps,
+        window_pooling,
         activation,
         pretrained,
         epochs,
@@ -98,6 +148,7 @@ class _BaseSequenceAutoencoder(
         self.encoding = encoding
         self.bidirectional = bidirectional
         self.max_steps = max_steps
+        self.window_pooling = window_pooling
         self.activation = activation
         self.pretrained = pretrained
         self.epochs = epochs
@@ -117,6 +168,7 @@ class _BaseSequenceAutoencoder(
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @keeps_state_on_error
     def fit(self, X, y=None, **fit_params):
         """Fit the autoencoder to sequences ``X``.
 
@@ -138,19 +190,19 @@ class _BaseSequenceAutoencoder(
         self : object
             The fitted estimator.
         """
-        with _unchanged_on_error(self):
-            seqs = to_sequences(self, X, reset=True)
-            data = self._training_data(seqs, **fit_params)
-            spec = self._spec_for(seqs, data)
-            resume = self.warm_start and getattr(self, "_spec", None) == spec
-            rng = self._random_generator(self.n_iter_ if resume else 0)
-            if not resume:
-                self._build(spec, seqs, data, rng)
-            if self.epochs:
-                self._train(data, self._fit_settings(), rng)
+        seqs = to_sequences(self, X, reset=True)
+        data = self._training_data(seqs, **fit_params)
+        spec = self._spec_for(seqs, data)
+        resume = self.warm_start and getattr(self, "_spec", None) == spec
+        rng = self._random_generator(self.n_iter_ if resume else 0)
+        if not resume:
+            self._build(spec, seqs, data, rng)
+        if self.epochs:
+            self._train(data, self._fit_settings(), rng)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @keeps_state_on_error
     def partial_fit(self, X, y=None, **fit_params):
         """Train one pass over ``X``, continuing from the current state.
 
@@ -180,17 +232,16 @@ class _BaseSequenceAutoencoder(
         self : object
             The updated estimator.
         """
-        with _unchanged_on_error(self):
-            first = not hasattr(self, "model_")
-            seqs = to_sequences(self, X, reset=first)
-            data = self._training_data(seqs, **fit_params)
-            rng = self._random_generator(0 if first else self.n_iter_)
-            if first:
-                self._build(self._spec_for(seqs, data), seqs, data, rng)
-            settings = replace(
-                self._fit_settings(), epochs=1, validation_fraction=None, patience=None
-            )
-            self._train(data, settings, rng)
+        first = not hasattr(self, "model_")
+        seqs = to_sequences(self, X, reset=first)
+        data = self._training_data(seqs, **fit_params)
+        rng = self._random_generator(0 if first else self.n_iter_)
+        if first:
+            self._build(self._spec_for(seqs, data), seqs, data, rng)
+        settings = replace(
+            self._fit_settings(), epochs=1, validation_fraction=None, patience=None
+        )
+        self._train(data, settings, rng)
         return self
 
     def _spec_for(self, seqs, data):
@@ -267,7 +318,13 @@ class _BaseSequenceAutoencoder(
     def _encoder_options(self, n_timesteps):
         """NetworkSpec fields shared by both autoencoders' encoders."""
         pool = 1 if self.max_steps is None else -(-n_timesteps // self.max_steps)
-        return {"pool": pool, "bidirectional": bool(self.bidirectional)}
+        return {
+            "pool": pool,
+            "bidirectional": bool(self.bidirectional),
+            # Short data: no windows, so the spec (and features) of a fit
+            # that never pools stay what they were without the parameter.
+            "window_pooling": self.window_pooling if pool > 1 else None,
+        }
 
     def _random_generator(self, stream=0):
         # Never touch NumPy's global generator: None means fresh OS entropy.
@@ -355,8 +412,13 @@ class _BaseSequenceAutoencoder(
         features = None
         for index, _, (codes,) in self._chunks(seqs, "encoder"):
             if features is None:
-                features = np.empty((len(seqs), codes.shape[1]))
-            features[index] = codes
+                features = np.empty((len(seqs), self._n_features_out))
+            features[index, : codes.shape[1]] = codes
+        if self._spec.window_pooling is not None:
+            from ._window_codes import window_features
+
+            shifted = seqs.shifted(self._offset)
+            features[:, self._spec.code_size :] = window_features(self, shifted)
         return features
 
     def reconstruct(self, X):
@@ -385,7 +447,9 @@ class _BaseSequenceAutoencoder(
         Parameters
         ----------
         X : array-like of shape (n_sequences, n_features_out)
-            Feature vectors, as returned by :meth:`transform`.
+            Feature vectors, as returned by :meth:`transform`. The decoder
+            reads the code (the first features); the statistics of window
+            codes that ``window_pooling`` adds do not enter the decoding.
 
         Returns
         -------
@@ -408,7 +472,8 @@ class _BaseSequenceAutoencoder(
         n_steps = self.n_timesteps_
         out = self._output(np.full(len(Z), n_steps), "padded", n_steps)
         decode = partial(architecture(self._spec).run, "decoder", self._weights())
-        for rows, decoded in iter_decoded(decode, Z, n_steps, self._budget()):
+        code = Z[:, : self._spec.code_size]  # window statistics are not decoded
+        for rows, decoded in iter_decoded(decode, code, n_steps, self._budget()):
             out.put(np.arange(len(Z))[rows], decoded)
         decoded = out.result()
         return decoded[:, :, 0] if self._fit_layout == "tabular" else decoded
@@ -501,7 +566,7 @@ class _BaseSequenceAutoencoder(
 
     @property
     def _n_features_out(self):
-        return self._spec.code_size
+        return self._spec.n_features_out
 
     @property
     def decoder_(self):
@@ -510,66 +575,11 @@ class _BaseSequenceAutoencoder(
 
     # ------------------------------------------------------------ persistence
 
-    def save(self, path):
-        """Save the fitted estimator to one file, safe to load anywhere.
+    def _check_restored(self, networks):
+        # The parameters must build the stored network (see _persistence).
+        from ._persistence import attach_networks
 
-        The file (a zip archive) holds the parameters and fitted attributes
-        as JSON and NumPy arrays, the autoencoder in Keras' ``.keras`` format
-        and the versions of skseqae, Keras and TensorFlow that wrote it.
-        Load it with :func:`skseqae.load`, which executes no pickled code.
-        The file is written next to ``path`` and renamed into place, so an
-        interrupted save never leaves a partial file under ``path``.
-
-        Parameters that are objects are stored through Keras serialization
-        when it can (an optimizer instance); others (Keras' built-in
-        callbacks, a ``RandomState``) are left out with a warning naming
-        them, and the loaded estimator has their default values.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Where to write the file (replaced if it exists).
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If the estimator is not fitted.
-
-        See Also
-        --------
-        skseqae.load : Load a saved estimator.
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> import numpy as np
-        >>> import skseqae
-        >>> X = np.sin(np.linspace(0, 3, 12))[None, :] * np.arange(1, 7)[:, None]
-        >>> model = skseqae.CompositeLSTMAutoencoder(units=3, epochs=1).fit(X)
-        >>> path = os.path.join(tempfile.mkdtemp(), "model.skseqae")
-        >>> model.save(path)
-        >>> type(skseqae.load(path)).__name__
-        'CompositeLSTMAutoencoder'
-        """
-        from ._persistence import save
-
-        save(self, path)
-
-    def __getstate__(self):
-        # Plain values only (the networks as a spec and arrays), so that
-        # pickle, joblib and skops need no Keras object to load.
-        from ._persistence import portable_state
-
-        return portable_state(self, super().__getstate__())
-
-    def __setstate__(self, state):
-        from ._persistence import restore_networks, split_networks
-
-        state, networks = split_networks(state)
-        # Pickled before the parameter existed: those fits started at random.
-        state.setdefault("pretrained", False)
-        super().__setstate__(state)
-        restore_networks(self, networks)
+        attach_networks(self, networks)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -652,15 +662,3 @@ def sequence_mse(predicted, target, lengths):
     mask = np.arange(steps)[None, :] < np.asarray(lengths)[:, None]
     sq = np.where(mask[:, :, None], np.square(np.nan_to_num(diff)), 0.0)
     return sq.sum(axis=(1, 2)) / (np.asarray(lengths) * predicted.shape[2])
-
-
-@contextlib.contextmanager
-def _unchanged_on_error(estimator):
-    """Restore ``estimator.__dict__`` if the body raises: failed fits change nothing."""
-    saved = dict(estimator.__dict__)
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
-        raise

@@ -6,9 +6,30 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseSequenceAutoencoder, sequence_mse
+from ._docstrings import shared_docs
 from ._sequences import as_sequences, split_future
+from ._state import boolean, register
 
 
+@register
+@shared_docs(
+    extra={
+        "encoding": """
+            For forecasting keep the last state in the code (``"last"`` or
+            ``"last_mean_max"``): it knows where the sequence ended.
+        """,
+        "max_steps": """
+            It bounds the context the encoder reads; the future decoder
+            always predicts ``n_future`` steps at the data's own resolution.
+        """,
+        "pretrained": """
+            Here they start the encoder and the reconstruction decoder (the
+            future decoder always starts from random weights) and also need
+            ``reverse_reconstruction=False`` and ``conditional=False``. Off
+            by default: the forecasts have not been evaluated with them.
+        """,
+    }
+)
 class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     """LSTM autoencoder that reconstructs its input and predicts what follows.
 
@@ -33,115 +54,26 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     Parameters
     ----------
     n_future : int, default=1
-        Forecast horizon: the number of steps the future decoder predicts.
+        Forecast horizon: the number of steps the future decoder predicts,
+        and in ``fit(X)`` the number of last steps of each sequence held out
+        as its future. Set it to the horizon you need.
     future_weight : float, default=1.0
         Weight of the future-prediction loss relative to the reconstruction
-        loss (both are mean squared errors of standardized values). 0 trains
-        the encoder on reconstruction alone.
+        loss (both are mean squared errors of standardized values). Raise it
+        when the forecasts matter more than the reconstruction; 0 trains the
+        encoder on reconstruction alone.
     reverse_reconstruction : bool, default=False
         Reconstruct the context back to front, as the paper does (the last
         steps the encoder read come first). Outputs are always returned in
-        natural order.
+        natural order. Keep False unless you reproduce the paper: it did not
+        improve forecasts or features in ``benchmarks/composite_options.py``.
     conditional : bool, default=False
         Feed each decoder its own previous output at every step (the paper's
         conditional decoder). The unconditioned decoder sees only the code
-        and runs TensorFlow's fused LSTM kernel.
-
-        Both defaults were measured (``benchmarks/composite_options.py``,
-        default code): forecast MSE on held-out noisy sine waves relative to
-        repeating the last value, 5-fold CV accuracy of a logistic
-        regression on GunPoint features, and fit time were 0.010, 0.98 and
-        12 s for neither option; 0.011, 0.96, 18 s reversed; 0.011, 0.96,
-        28 s conditional; 0.011, 0.96, 20 s both. The paper's options did
-        not help here and the conditional decoder is the slowest.
-    units : int or tuple of int, default=64
-        Size of the encoder LSTM, or sizes of stacked LSTMs; both decoders
-        mirror them.
-    encoding : {"last_mean_max", "mean_max", "last", "mean", "max"}, \
-            default="last_mean_max"
-        How the last encoder LSTM's hidden states become the code both
-        decoders read and :meth:`transform` returns (see
-        :class:`LSTMAutoencoderTransformer`). The default joins the state at
-        the last step (which forecasting needs: it knows where the sequence
-        ended) with the mean and max over time (which make good features):
-        ``3 * units[-1]`` features per direction. Measured on noisy sine
-        waves (forecast MSE relative to repeating the last value; lower is
-        better) with one direction, and on
-        GunPoint (5-fold CV accuracy of a logistic regression on the
-        features, training split): "last" 0.21 and 0.68-0.78, "mean_max"
-        0.77 and 0.98-1.00, "last_mean_max" 0.12 and 0.98.
-    bidirectional : bool, default=True
-        Also read each sequence backwards with a second LSTM per encoder
-        layer; the code joins both directions (twice the features). See
-        :class:`LSTMAutoencoderTransformer` for the measurements.
-    max_steps : int or None, default=128
-        Longest context the LSTMs read in training: longer contexts are
-        averaged over windows of ``ceil(n_timesteps_ / max_steps)`` steps
-        before the encoder, and the reconstruction is repeated back to
-        each input's length. The future decoder always predicts
-        ``n_future`` steps at the data's own resolution. None reads every
-        step.
-    activation : str, default="tanh"
-        Activation of every LSTM. With an unbounded one (relu, elu, selu,
-        gelu, linear) every LSTM clips its cell state to [-5, 5], as
-        TensorFlow's ``cell_clip``: with the seed tutorial's relu settings
-        on 512 smooth sine waves of 140 steps the loss had spiked to 603,809
-        for one seed of 5; clipped, no spike in 5 seeds and a lower final
-        loss (see :class:`LSTMAutoencoderTransformer`). Clipped models do
-        not export to ONNX.
-    pretrained : "auto" or bool, default=False
-        Start the encoder and the reconstruction decoder from the weights
-        pretrained on univariate series (see
-        :class:`LSTMAutoencoderTransformer`; the future decoder always
-        starts from random weights). They fit univariate sequences with
-        ``units=64``, ``activation="tanh"``, ``encoding="last_mean_max"``,
-        ``bidirectional=True``, ``scale=True``,
-        ``reverse_reconstruction=False`` and ``conditional=False``. Off by
-        default here: the forecasts were not measured with them.
-    epochs : int, default=100
-        Maximum number of passes over the training data; 0 trains nothing.
-    batch_size : int or "auto", default="auto"
-        Sequences per gradient step. ``"auto"`` is
-        ``min(32, max(1, n_train // 8))`` for the ``n_train`` sequences left
-        after the validation split (or in a ``partial_fit`` chunk), so that
-        small sets get at least 8 steps per epoch (see
-        :class:`LSTMAutoencoderTransformer`).
-    learning_rate : float, default=1e-3
-        Step size of the optimizer (ignored for an optimizer instance).
-    optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"} or \
-            keras.optimizers.Optimizer, default="adam"
-        Optimizer by Keras name, or an instance whose configuration is copied.
-        A plain Adam (no clipping, weight decay or schedule) updates each
-        weight with one fused TensorFlow op: Keras' formulas, to float32
-        round-off.
-    dropout : float, default=0.0
-        Fraction of each LSTM's inputs dropped while training.
-    validation_fraction : float or None, default=0.1
-        Fraction of training sequences held out to monitor the loss for early
-        stopping; with too few sequences, or None, the training loss is
-        monitored instead.
-    patience : int or None, default=10
-        Stop after this many epochs without improvement and restore the best
-        weights. None trains all ``epochs``.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Called at the start and end of training and of each epoch (and
-        batch); they see the estimator's own model with its
-        standardization in place (see :class:`LSTMAutoencoderTransformer`).
-    shuffle : bool, default=True
-        Shuffle the sequences each epoch.
-    scale : bool, default=True
-        Standardize each feature inside the model, the mean subtracted in
-        float64 so that large offsets keep their precision (see
-        :class:`LSTMAutoencoderTransformer`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, dropout, the validation split and shuffling,
-        without touching global random state.
-    verbose : int, default=0
-        0 prints nothing, 1 a progress bar per epoch, 2 one line per epoch.
-    warm_start : bool, default=False
-        Let ``fit`` continue from the current weights and optimizer state
-        when the architecture is unchanged (see
-        :class:`LSTMAutoencoderTransformer`).
+        and runs TensorFlow's fused LSTM kernel; the conditional one trains
+        the slowest, did not improve forecasts or features in
+        ``benchmarks/composite_options.py``, and does not export to ONNX.
+    [shared parameters]
 
     Attributes
     ----------
@@ -159,17 +91,9 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
     history_ : dict of list of float
         Per-epoch ``loss`` (the weighted sum), ``reconstruction_loss`` and
         ``future_loss``, and their ``val_`` versions when validating.
-    n_iter_ : int
-        Number of epochs run.
     n_timesteps_ : int
         Length of the longest training context.
-    pretrained_ : bool
-        Whether the fit started from the pretrained weights.
-    n_features_in_ : int
-        Features per time step for 3-D and list input; number of columns for
-        2-D input.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when fitted on a DataFrame of string column names.
+    [shared attributes]
 
     See Also
     --------
@@ -196,6 +120,14 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         "reverse_reconstruction": ["boolean"],
         "conditional": ["boolean"],
     }
+    _fitted_attributes = {
+        **_BaseSequenceAutoencoder._fitted_attributes,
+        "_fit_with_future": boolean(),
+    }
+    _legacy_defaults = {
+        **_BaseSequenceAutoencoder._legacy_defaults,
+        "_fit_with_future": False,
+    }
 
     def __init__(
         self,
@@ -208,6 +140,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         encoding="last_mean_max",
         bidirectional=True,
         max_steps=128,
+        window_pooling=None,
         activation="tanh",
         pretrained=False,
         epochs=100,
@@ -229,6 +162,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
             encoding=encoding,
             bidirectional=bidirectional,
             max_steps=max_steps,
+            window_pooling=window_pooling,
             activation=activation,
             pretrained=pretrained,
             epochs=epochs,

@@ -149,6 +149,11 @@ def _one_per_class(y, n):
 
 def _output_folder(path):
     out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(
+            f"--out {path}: a file of that name exists; give a folder for the "
+            "pictures (it is created if missing)."
+        )
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -45,8 +45,30 @@ def load_demo_data(dataset, data, random_state):
     return X_train, y_train, X_test, y_test, f"your data from {data}"
 
 
+def _load(path, kind):
+    """``np.load`` of a ``kind`` file, its failures as a ValueError naming it."""
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        # A file that is neither a zip nor a .npy reaches NumPy's pickle path,
+        # whose message (allow_pickle) would mislead: say what the file is not.
+        writer = (
+            "numpy.savez (a zip of .npy arrays)" if kind == ".npz" else "numpy.save"
+        )
+        raise ValueError(
+            f"--data {path}: not a readable {kind} file; write it with {writer[kind]}."
+        ) from exc
+    found = ".npz" if isinstance(loaded, np.lib.npyio.NpzFile) else ".npy"
+    if found != kind:
+        raise ValueError(
+            f"--data {path}: the file holds a {found} file's contents, not a "
+            f"{kind} file's; rename it to {found}."
+        )
+    return loaded
+
+
 def _read_npz(path):
-    with np.load(path, allow_pickle=False) as npz:
+    with _load(path, ".npz") as npz:
         names = set(npz.files)
         split = ["X_train", "y_train", "X_test", "y_test"]
         for keys in (split, ["X", "y"]):
@@ -78,7 +100,7 @@ def _read_csv(path):
 
 
 def _read_npy(path):
-    table = np.load(path, allow_pickle=False)
+    table = _load(path, ".npy")
     if table.ndim != 2 or table.dtype.kind not in "fiu":
         raise ValueError(
             f"--data {path}: expected a 2-D numeric array (one sequence per row, "

@@ -57,6 +57,11 @@ class NetworkSpec:
         Whether each encoder layer also runs a second LSTM from each
         sequence's last real step back to its first; the code then holds
         both directions' summaries.
+    window_pooling : str or None
+        Set only with ``pool > 1``: the statistics over windows (of the
+        pooled length, read unpooled by the same encoder) that ``transform``
+        joins after the code (see ``skseqae._window_codes``). They add
+        features, not layers: the networks are the same.
     """
 
     n_features: int
@@ -69,11 +74,20 @@ class NetworkSpec:
     encoding: str = "last"
     pool: int = 1
     bidirectional: bool = False
+    window_pooling: str = None
 
     @property
     def code_size(self):
         directions = 2 if self.bidirectional else 1
         return self.units[-1] * directions * len(self.encoding.split("_"))
+
+    @property
+    def n_features_out(self):
+        """Features per sequence that ``transform`` gives: the code, then
+        each window statistic's ``code_size``."""
+        from ._window_codes import n_statistics
+
+        return self.code_size * (1 + n_statistics(self.window_pooling))
 
     @property
     def output_names(self):
@@ -248,3 +262,59 @@ def _standalone_decoder(spec, name, layers, n_timesteps, future=False):
     if pool > 1:
         x = RepeatSteps(pool, n_timesteps, name="unpool")(x)
     return keras.Model(code, x, name=f"{name}_decoder")
+
+
+def layer_kinds(spec):
+    """The layers of the autoencoder ``build_networks`` makes for ``spec``.
+
+    The one list of the network's layer names, by what each is
+    (``"lstm"``, ``"dense"``, ``"rnn"``, ``"standardize"``,
+    ``"unstandardize"``, ``"readout"`` or ``"other"``); the exporter, the
+    pretrained weights and file checks ask here.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    kinds = {"sequences": "other", "standardize": "standardize"}
+    n_layers = len(spec.units)
+    for i in range(n_layers):
+        kinds[f"encoder_lstm_{i}"] = "lstm"
+        if spec.bidirectional:
+            kinds[f"encoder_backward_lstm_{i}"] = "lstm"
+            kinds[f"encoder_reverse_{i}"] = "other"
+            # What the next layer reads; the last layer's is not in the model.
+            if i < n_layers - 1:
+                kinds[f"encoder_unreverse_{i}"] = "other"
+                kinds[f"encoder_states_{i}"] = "other"
+    if spec.bidirectional:
+        kinds["encoder_read"] = "other"
+    kinds.update(readout="readout", repeat="other")
+    if spec.pool > 1:
+        kinds.update(pool="other", unpool="other")
+    if spec.reverse:
+        kinds["unreverse"] = "other"
+    if spec.n_future:
+        kinds["repeat_future"] = "other"
+    for decoder in spec.output_names:
+        kinds.update(decoder_layer_kinds(spec, decoder))
+    return kinds
+
+
+def decoder_layer_kinds(spec, decoder):
+    """The layers of one decoder (``"reconstruction"`` or ``"future"``)."""
+    if spec.conditional:
+        return {f"{decoder}_rnn": "rnn", f"{decoder}_unstandardize": "unstandardize"}
+    kinds = {f"{decoder}_lstm_{i}": "lstm" for i in range(len(spec.units))}
+    kinds[f"{decoder}_output"] = "dense"
+    kinds[f"{decoder}_unstandardize"] = "unstandardize"
+    return kinds
+
+
+def layer_mismatch(*, expected, given):
+    """What differs between two collections of layer names, or '' if nothing."""
+    missing = sorted(set(expected) - set(given))
+    extra = sorted(set(given) - set(expected))
+    parts = [f"missing layer(s) {missing}"] * bool(missing)
+    parts += [f"unexpected layer(s) {extra}"] * bool(extra)
+    return ", ".join(parts)

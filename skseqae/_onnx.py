@@ -255,54 +255,29 @@ def _checked_spec(autoencoder):
     return spec
 
 
-def _expected_layers(spec):
-    """Names of the layers of ``model_`` for ``spec``, by what they are."""
-    names = {"sequences", "standardize", "readout", "repeat"}
-    n_layers = len(spec.units)
-    names |= {f"encoder_lstm_{i}" for i in range(n_layers)}
-    if spec.bidirectional:
-        names.add("encoder_read")
-        for kind in ("backward_lstm", "reverse"):
-            names |= {f"encoder_{kind}_{i}" for i in range(n_layers)}
-        # What the next layer reads; the last layer's is not in the model.
-        for kind in ("unreverse", "states"):
-            names |= {f"encoder_{kind}_{i}" for i in range(n_layers - 1)}
-    if spec.pool > 1:
-        names |= {"pool", "unpool"}
-    decoders = ("reconstruction", "future") if spec.n_future else ("reconstruction",)
-    for decoder in decoders:
-        names |= {f"{decoder}_lstm_{i}" for i in range(len(spec.units))}
-        names |= {f"{decoder}_output", f"{decoder}_unstandardize"}
-    if spec.n_future:
-        names.add("repeat_future")
-    if spec.reverse:
-        names.add("unreverse")
-    return names
-
-
 def _layers(autoencoder, spec):
     """``model_``'s layers by name, checked against ``spec`` and their types."""
     from ._backend import keras
     from ._layers import Readout, SequenceInput, Unstandardize
+    from ._models import layer_kinds, layer_mismatch
 
     layers = {layer.name: layer for layer in autoencoder.model_.layers}
-    unknown = sorted(set(layers) - _expected_layers(spec))
-    missing = sorted(_expected_layers(spec) - set(layers))
-    if unknown or missing:
+    expected = layer_kinds(spec)
+    problem = layer_mismatch(expected=expected, given=layers)
+    if problem:
         raise ValueError(
             f"to_onnx cannot export this {type(autoencoder).__name__}: its Keras "
-            f"model has layers the exporter does not know ({unknown}) or lacks "
-            f"layers it expects ({missing}). Export a model fitted with this "
-            "version of skseqae."
+            f"model does not have the layers the exporter knows ({problem}). "
+            "Export a model fitted with this version of skseqae."
         )
-    kinds = {"standardize": SequenceInput, "readout": Readout}
-    for name in layers:
-        if "_lstm_" in name:
-            kinds[name] = keras.layers.LSTM
-        elif name.endswith("_output"):
-            kinds[name] = keras.layers.Dense
-        elif name.endswith("_unstandardize"):
-            kinds[name] = Unstandardize
+    classes = {
+        "standardize": SequenceInput,
+        "readout": Readout,
+        "lstm": keras.layers.LSTM,
+        "dense": keras.layers.Dense,
+        "unstandardize": Unstandardize,
+    }
+    kinds = {n: classes[k] for n, k in expected.items() if k in classes}
     for name, kind in kinds.items():
         if not isinstance(layers[name], kind):
             raise ValueError(

@@ -1,4 +1,4 @@
-"""Saving and loading fitted estimators.
+"""Pickling fitted estimators, and the check that stored networks are whole.
 
 Two ways out of a process share one representation of the networks: the
 :class:`NetworkSpec` as a dict, and each layer's variables as NumPy arrays,
@@ -7,54 +7,114 @@ keyed by the layer's name. Loading rebuilds the networks from the spec with
 layers) and assigns the arrays, so the autoencoder, its encoder and its
 decoders share their layers again, and nothing needs importing first.
 
-- ``pickle``, ``joblib``, ``cloudpickle``, ``copy.deepcopy`` and skops go
-  through the estimator's ``__getstate__``/``__setstate__``
-  (:func:`portable_state`, :func:`restore_networks`): the state holds only
-  Python and NumPy values, never a Keras or TensorFlow object.
-- :func:`save` and :func:`load` write and read one zip file: the parameters
-  and fitted attributes as JSON (arrays in an ``.npz`` read with
-  ``allow_pickle=False``), the autoencoder in Keras' ``.keras`` format (read
-  with ``safe_mode=True``) and the versions that wrote it. Loading executes
-  no pickled code, so it is safe for files from strangers.
+``pickle``, ``joblib``, ``cloudpickle``, ``copy.deepcopy`` and skops go
+through the estimator's ``__getstate__``/``__setstate__`` (:class:`Persistent`):
+the state holds only Python and NumPy values, never a Keras or TensorFlow
+object. Files (``_files``) store the same state as JSON, arrays and a
+``.keras`` model. Both end in :func:`skseqae._state.restore`, which checks the
+parameters as ``fit`` does, the fitted attributes against what the class
+declares, and (:func:`attach_networks`) that the stored networks are the
+ones the parameters build.
 
-TensorFlow is imported only when networks are built or a file is written or
-read, never on ``import skseqae``.
+TensorFlow is imported only when networks are built, never on
+``import skseqae``.
 """
 
 import dataclasses
-import io
-import json
-import os
-import platform
-import secrets
-import tempfile
 import warnings
-import zipfile
-import zlib
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
 
-#: What the ``format`` field of a skseqae file says.
-FORMAT = "skseqae-model"
-#: Increased whenever the layout of the file changes; files of a newer
-#: version are refused with a request to upgrade. The fields of NetworkSpec
-#: and the layer names and weight shapes that build_networks gives them are
-#: part of the format too: a new field needs a default that builds the
-#: network files without it describe.
-FORMAT_VERSION = 1
-
-_MANIFEST = "skseqae.json"
-_ARRAYS = "arrays.npz"
-_MODEL = "model.keras"
+from ._state import ANYTIME, StateError, is_fitted, restore
 
 #: Fitted attributes that hold the Keras networks (rebuilt, never stored).
 _NETWORK_ATTRIBUTES = ("model_", "encoder_", "_decoders", "_spec")
 #: Where the pickled state keeps the networks' spec and variables.
-_NETWORKS_KEY = "_skseqae_networks"
+NETWORKS_KEY = "_skseqae_networks"
 #: Objects of these packages are live runtime state (models, optimizers,
 #: tensors, traced functions): they are dropped from the pickled state.
 _LIVE_PACKAGES = frozenset({"keras", "tensorflow", "tf_keras"})
+
+
+class Persistent:
+    """Mixin: ``save``, and pickling through the one loading path.
+
+    A class using it declares ``_fitted_attributes`` (and may declare
+    ``_optional_attributes`` and ``_legacy_defaults``, see
+    :mod:`skseqae._state`) and is registered with ``_state.register``.
+    """
+
+    _optional_attributes = {}
+    _legacy_defaults = {}
+
+    def save(self, path):
+        """Save the fitted estimator to one file, safe to load anywhere.
+
+        The file (a zip archive) holds the parameters and fitted attributes
+        as JSON and NumPy arrays, each autoencoder in Keras' ``.keras``
+        format and the versions of skseqae, Keras and TensorFlow that wrote
+        it. Load it with :func:`skseqae.load`, which executes no pickled
+        code. The file is written next to ``path`` and renamed into place,
+        so an interrupted save never leaves a partial file under ``path``.
+
+        Parameters that are objects are stored through Keras serialization
+        when it can (an optimizer instance); others (Keras' built-in
+        callbacks, a ``RandomState``) are left out with a warning naming
+        them, and the loaded estimator has their default values.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (replaced if it exists).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted.
+        ValueError
+            If a parameter was changed after ``fit`` in a way that changes
+            the network (refit first), or a fitted part has no safe form
+            (an autoencoder that is not skseqae's).
+
+        See Also
+        --------
+        skseqae.load : Load a saved estimator.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import skseqae
+        >>> X = np.sin(np.linspace(0, 3, 12))[None, :] * np.arange(1, 7)[:, None]
+        >>> model = skseqae.CompositeLSTMAutoencoder(units=3, epochs=1).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.skseqae")
+        >>> model.save(path)
+        >>> type(skseqae.load(path)).__name__
+        'CompositeLSTMAutoencoder'
+        """
+        from ._files import save
+
+        save(self, path)
+
+    def __getstate__(self):
+        # Plain values only (the networks as a spec and arrays), so that
+        # pickle, joblib and skops need no Keras object to load.
+        return portable_state(self, super().__getstate__())
+
+    def __setstate__(self, state):
+        if not isinstance(state, dict):
+            raise ValueError(
+                f"A pickled {type(self).__name__} holds a {type(state).__name__} "
+                "instead of its attributes; it was not written by skseqae."
+            )
+        state, networks = split_networks(state)
+        where = f"A pickled {type(self).__name__}"
+        restore(self, state, where, _pickled_networks(networks, where))
+
+    def _check_restored(self, networks):
+        """Check that the restored parts agree; hook for subclasses."""
+        if networks is not None:
+            raise StateError("it holds networks, which it does not use")
 
 
 # ----------------------------------------------------------- pickle state
@@ -64,22 +124,41 @@ def portable_state(estimator, state):
     """``state`` (the estimator's ``__dict__``) with the networks as plain values.
 
     The Keras models become ``{"spec", "n_timesteps", "variables"}`` under one
-    key. Fitted attributes that hold other Keras or TensorFlow objects
-    (caches such as a live optimizer) are dropped: they cannot outlive the
-    process. Parameters are kept as the user set them.
+    key. Attributes the class does not declare are dropped: live Keras or
+    TensorFlow objects (caches such as an optimizer) silently, since they
+    cannot outlive the process, others with a warning, since loading would
+    refuse them. Parameters are kept as the user set them.
     """
+    cls = type(estimator)
     state = dict(state)
+    if is_fitted(estimator) and "model_" in state:
+        check_unchanged_since_fit(estimator)
     model = state.get("model_")
     for name in _NETWORK_ATTRIBUTES:
         state.pop(name, None)
-    params = set(estimator.get_params(deep=False))
-    for name in [n for n, v in state.items() if n not in params and _is_live(v)]:
+    known = {
+        *estimator.get_params(deep=False),
+        *cls._fitted_attributes,
+        *cls._optional_attributes,
+        *ANYTIME,
+        "_sklearn_version",
+    }
+    unknown = [n for n in state if n not in known]
+    dropped = [n for n in unknown if not is_live(state[n])]
+    if dropped:
+        warnings.warn(
+            f"{cls.__name__}: the attribute(s) {dropped} are not part of a "
+            f"fitted {cls.__name__}, so saving and pickling leave them out.",
+            UserWarning,
+            stacklevel=3,
+        )
+    for name in unknown:
         del state[name]
     if model is not None:
-        state[_NETWORKS_KEY] = {
+        state[NETWORKS_KEY] = {
             "spec": dataclasses.asdict(estimator._spec),
             "n_timesteps": int(estimator.n_timesteps_),
-            "variables": _layer_values(model, _all_variables),
+            "variables": layer_values(model, all_variables),
         }
     return state
 
@@ -87,17 +166,187 @@ def portable_state(estimator, state):
 def split_networks(state):
     """Split an unpickled state into the attributes and the networks' part."""
     state = dict(state)
-    return state, state.pop(_NETWORKS_KEY, None)
+    return state, state.pop(NETWORKS_KEY, None)
 
 
-def restore_networks(estimator, networks):
-    """Rebuild the networks described by ``networks`` and attach them."""
+class StoredNetworks:
+    """The stored description of an autoencoder's networks, not yet built.
+
+    ``spec`` is the stored NetworkSpec dict and ``n_timesteps`` the stored
+    length; ``assign(model)`` sets the stored variables on a model built for
+    the checked spec, or raises ValueError before assigning anything.
+    """
+
+    def __init__(self, spec, n_timesteps, assign):
+        self.spec, self.n_timesteps, self.assign = spec, n_timesteps, assign
+
+
+def _pickled_networks(networks, where):
     if networks is None:
+        return None
+    if not isinstance(networks, dict) or set(networks) != {
+        "spec",
+        "n_timesteps",
+        "variables",
+    }:
+        raise ValueError(f"{where}: its stored networks are damaged.")
+    variables = networks["variables"]
+
+    def assign(model):
+        check_values(variables, where)
+        assign_values(model, variables, all_variables, where)
+
+    return StoredNetworks(networks["spec"], networks["n_timesteps"], assign)
+
+
+def check_values(values, where):
+    ok = isinstance(values, dict) and all(
+        isinstance(k, str)
+        and isinstance(v, (list, tuple))
+        and all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in v)
+        for k, v in values.items()
+    )
+    if not ok:
+        raise ValueError(
+            f"{where}: its stored variables are not lists of numeric arrays by "
+            "layer name; it is damaged or was edited."
+        )
+
+
+def check_unchanged_since_fit(estimator):
+    """Raise ValueError if the parameters now build another network than ``_spec``."""
+    problem = _spec_difference(estimator, estimator._spec)
+    if problem:
+        raise ValueError(
+            f"This {type(estimator).__name__} cannot be saved or pickled: its "
+            f"parameters were changed after fit ({problem}), so they no longer "
+            "describe its network. Refit it, or set them back."
+        )
+
+
+def attach_networks(estimator, stored):
+    """Check ``stored`` (:class:`StoredNetworks`) against ``estimator``; build it.
+
+    The one check that a restored autoencoder is whole: its parameters and
+    fitted attributes build exactly the stored network (same spec, same
+    length), the stored variables fit that network, and the optimizer state
+    fits its weights. Raises StateError (or ValueError) otherwise.
+    """
+    fitted = is_fitted(estimator)
+    if not fitted:
+        if stored is not None:
+            raise StateError("it holds networks but no fitted attributes")
         return
-    spec = _spec_from_dict(networks["spec"], type(estimator).__name__)
-    built = _build(spec, networks["n_timesteps"])
-    _assign(built.model, networks["variables"], _all_variables, type(estimator))
-    _attach(estimator, built, spec)
+    if stored is None:
+        raise StateError("it holds fitted attributes but no networks")
+    spec = _stored_spec(stored.spec)
+    problem = _spec_difference(estimator, spec)
+    if problem:
+        raise StateError(f"its parameters do not build its stored network: {problem}")
+    n_timesteps = stored.n_timesteps
+    if isinstance(n_timesteps, bool) or n_timesteps != estimator.n_timesteps_:
+        raise StateError(
+            f"n_timesteps_={estimator.n_timesteps_}, but its stored network was "
+            f"built for {n_timesteps!r} steps"
+        )
+    if estimator._fit_layout != "tabular" and (
+        estimator.n_features_in_ != estimator._n_step_features
+    ):
+        raise StateError(
+            f"n_features_in_={estimator.n_features_in_} differs from the "
+            f"{estimator._n_step_features} features per step of sequence input"
+        )
+    networks = _build(_derived_spec(estimator), estimator.n_timesteps_)
+    _check_optimizer_state(
+        estimator._optimizer_state, networks.model, estimator.optimizer
+    )
+    stored.assign(networks.model)
+    _attach(estimator, networks, _derived_spec(estimator))
+
+
+def _derived_spec(estimator):
+    """The NetworkSpec that ``estimator``'s parameters and attributes build."""
+    return dataclasses.replace(
+        estimator._network_spec(estimator._n_step_features, estimator._check_units()),
+        **estimator._encoder_options(estimator.n_timesteps_),
+    )
+
+
+def _spec_difference(estimator, spec):
+    """Which fields of ``spec`` the parameters would build otherwise, or ''."""
+    try:
+        derived = _derived_spec(estimator)
+    except ValueError as exc:
+        raise StateError(str(exc)) from None
+    fields = [f.name for f in dataclasses.fields(derived)]
+    return ", ".join(
+        f"{f}: parameters give {getattr(derived, f)!r}, network has "
+        f"{getattr(spec, f)!r}"
+        for f in fields
+        if not _same(getattr(derived, f), getattr(spec, f))
+    )
+
+
+def _same(a, b):
+    """Equal, and of the same type (2 is not 2.0 or True here)."""
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    return type(a) is type(b) and a == b
+
+
+def _stored_spec(values):
+    from ._models import NetworkSpec
+
+    if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+        raise StateError("its stored network description is not a dict")
+    # JSON and some pickle-like formats turn tuples into lists; the spec is
+    # hashable (it keys the compiled-code cache), so back to tuples.
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    known = {f.name for f in dataclasses.fields(NetworkSpec)}
+    if not set(fields) <= known:
+        raise StateError(
+            f"its stored network description has field(s) "
+            f"{sorted(set(fields) - known)} that this version of skseqae does not "
+            "know; load it with the skseqae version that wrote it"
+        )
+    try:
+        return NetworkSpec(**fields)
+    except TypeError as exc:
+        raise StateError(
+            f"its stored network description is incomplete ({exc})"
+        ) from None
+
+
+#: (optimizer key, weight shapes) -> the optimizer's variables' shapes, dtypes.
+_OPTIMIZER_VARIABLES = {}
+
+
+def _check_optimizer_state(state, model, optimizer):
+    """The stored optimizer state fits the optimizer training would resume.
+
+    A state of another optimizer than the ``optimizer`` parameter is never
+    resumed from, so only one of the same is compared (shapes and dtypes of
+    each variable of that optimizer built for ``model``).
+    """
+    from ._compiled import make_optimizer, optimizer_key
+
+    if state is None or state["key"] != optimizer_key(optimizer):
+        return
+    weights = tuple((tuple(v.shape), v.dtype) for v in model.trainable_variables)
+    key = (repr(state["key"]), weights)
+    if key not in _OPTIMIZER_VARIABLES:  # building one takes long: once per process
+        fresh = make_optimizer(optimizer)
+        fresh.build(model.trainable_variables)
+        _OPTIMIZER_VARIABLES[key] = [
+            (tuple(v.shape), np.dtype(v.dtype)) for v in fresh.variables
+        ]
+    needed = _OPTIMIZER_VARIABLES[key]
+    given = [(np.shape(a), a.dtype) for a in state["values"]]
+    if needed != given:
+        raise StateError(
+            f"its optimizer state holds arrays {given[:4]}..., but its optimizer "
+            f"needs {needed[:4]}... (shape, dtype)"
+        )
 
 
 def _build(spec, n_timesteps):
@@ -114,39 +363,21 @@ def _attach(estimator, networks, spec):
     estimator._spec = spec
 
 
-def _spec_from_dict(values, where):
-    from ._models import NetworkSpec
-
-    if not isinstance(values, dict):
-        raise ValueError(f"{where}: the stored network description is damaged.")
-    # JSON and some pickle-like formats turn tuples into lists; the spec is
-    # hashable (it keys the compiled-code cache), so back to tuples.
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-    try:
-        return NetworkSpec(**fields)
-    except TypeError as exc:
-        raise ValueError(
-            f"{where}: the stored network description {values!r} does not fit "
-            f"this version of skseqae ({exc}). Load it with the skseqae version "
-            "that wrote it."
-        ) from exc
-
-
-def _all_variables(layer):
+def all_variables(layer):
     return list(layer.variables)
 
 
-def _weights(layer):
+def weight_variables(layer):
     return list(layer.weights)
 
 
-def _other_variables(layer):
+def seed_variables(layer):
     """Variables that are not weights: the dropout seed generators' states."""
     weights = {id(w) for w in layer.weights}
     return [v for v in layer.variables if id(v) not in weights]
 
 
-def _layer_values(model, select):
+def layer_values(model, select):
     """``{layer name: [arrays]}`` of the variables ``select`` picks, per layer."""
     return {
         layer.name: [np.array(v.numpy()) for v in select(layer)]
@@ -155,44 +386,44 @@ def _layer_values(model, select):
     }
 
 
-def _assign(model, values, select, owner, what="the stored variables"):
-    """Assign ``values`` (from :func:`_layer_values`) to ``model``'s layers.
+def assign_values(model, values, select, where, what="the stored variables"):
+    """Assign ``values`` (from :func:`layer_values`) to ``model``'s layers.
 
     Raises ValueError, before assigning anything, unless the layers, the
-    number of variables of each and their shapes all match.
+    number of variables of each and their shapes and kinds all match.
     """
-    name = getattr(owner, "__name__", owner)
+    from ._models import layer_mismatch
+
     layers = {layer.name: select(layer) for layer in model.layers if select(layer)}
-    missing = sorted(set(layers) - set(values))
-    extra = sorted(set(values) - set(layers))
-    if missing or extra:
+    problem = layer_mismatch(expected=layers, given=values)
+    if problem:
         raise ValueError(
-            f"{name}: {what} do not match the network its parameters build: "
-            f"missing weights for layer(s) {missing}, extra weights for layer(s) "
-            f"{extra}. The file is damaged or was edited."
+            f"{where}: {what} do not match the network its parameters build "
+            f"({problem}). It is damaged or was edited."
         )
     for layer, variables in layers.items():
-        shapes = [tuple(v.shape) for v in variables]
-        given = [tuple(np.shape(a)) for a in values[layer]]
-        if shapes != given:
+        # Shapes, and whether floating point (weights) or not (seed states).
+        needed = [(tuple(v.shape), np.dtype(v.dtype).kind == "f") for v in variables]
+        given = [(np.shape(a), np.asarray(a).dtype.kind == "f") for a in values[layer]]
+        if needed != given:
             raise ValueError(
-                f"{name}: {what} of layer {layer!r} have shapes {given}, but "
-                f"the network its parameters build needs {shapes}. The file is "
-                "damaged or was edited."
+                f"{where}: {what} of layer {layer!r} have shapes {given}, but "
+                f"the network its parameters build needs {needed} (shape, "
+                "floating point). It is damaged or was edited."
             )
     for layer, variables in layers.items():
         for variable, value in zip(variables, values[layer]):
             variable.assign(value)
 
 
-def _is_live(value, _depth=0):
+def is_live(value, _depth=0):
     """Whether ``value`` holds a Keras or TensorFlow object (searched deeply)."""
     if _depth > 20:
         return False
     if isinstance(value, dict):
-        return any(_is_live(v, _depth + 1) for v in value.values())
+        return any(is_live(v, _depth + 1) for v in value.values())
     if isinstance(value, (list, tuple, set, frozenset)):
-        return any(_is_live(v, _depth + 1) for v in value)
+        return any(is_live(v, _depth + 1) for v in value)
     if any(c.__module__.split(".")[0] in _LIVE_PACKAGES for c in type(value).__mro__):
         return True
     # Our own helper objects may wrap live objects; those that define their
@@ -203,419 +434,5 @@ def _is_live(value, _depth=0):
         and hasattr(value, "__dict__")
         and cls.__getstate__ is object.__getstate__
     ):
-        return _is_live(vars(value), _depth + 1)
+        return is_live(vars(value), _depth + 1)
     return False
-
-
-# ------------------------------------------------------------ native file
-
-
-def save(estimator, path):
-    """Write a fitted estimator to ``path`` (see ``save`` on the estimators)."""
-    name = type(estimator).__name__
-    if not hasattr(estimator, "model_"):
-        raise NotFittedError(
-            f"This {name} instance is not fitted yet, so there is nothing to "
-            "save. Call 'fit' first."
-        )
-    manifest, arrays = _describe(estimator)
-    with tempfile.TemporaryDirectory() as tmp:
-        model_path = os.path.join(tmp, _MODEL)
-        estimator.model_.save(model_path)
-        with open(model_path, "rb") as f:
-            model_bytes = f.read()
-    _write_atomically(os.fspath(path), manifest, arrays, model_bytes)
-
-
-def _describe(estimator):
-    """The manifest (JSON-ready) and the arrays of ``estimator``."""
-    name = type(estimator).__name__
-    arrays = {}
-    params, omitted = _encode_params(estimator, arrays)
-    state = portable_state(estimator, vars(estimator))
-    networks = state.pop(_NETWORKS_KEY)
-    attributes = {}
-    for key, value in state.items():
-        if key in params or key in omitted or key == "_sklearn_version":
-            continue
-        try:
-            attributes[key] = _encode(value, arrays)
-        except _Unencodable as exc:
-            warnings.warn(
-                f"{name}.save left out the fitted attribute {key!r}: {exc}.",
-                UserWarning,
-                stacklevel=4,  # the caller of est.save
-            )
-    seeds = _layer_values(estimator.model_, _other_variables)
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "estimator": name,
-        "versions": _versions(),
-        "params": params,
-        "attributes": attributes,
-        "network": {
-            "spec": _encode(networks["spec"], arrays),
-            "n_timesteps": networks["n_timesteps"],
-            "seed_states": _encode(seeds, arrays),
-        },
-    }
-    return manifest, arrays
-
-
-def _versions():
-    import sklearn
-
-    import skseqae
-
-    from ._backend import keras, tf
-
-    return {
-        "skseqae": skseqae.__version__,
-        "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "python": platform.python_version(),
-    }
-
-
-def _encode_params(estimator, arrays):
-    """JSON-ready parameters, and the names of those that cannot be stored."""
-    params, omitted = {}, {}
-    given = estimator.get_params(deep=False)
-    for key, value in given.items():
-        try:
-            params[key] = _encode(value, arrays, keras_objects=True)
-        except _Unencodable as exc:
-            omitted[key] = exc
-    if omitted:
-        listed = "; ".join(f"{k}={given[k]!r} ({e})" for k, e in omitted.items())
-        warnings.warn(
-            f"{type(estimator).__name__}.save left out parameter(s) {listed}. "
-            "skseqae.load gives them their default values; set them again "
-            "after loading if you refit.",
-            UserWarning,
-            stacklevel=5,  # the caller of est.save
-        )
-    return params, omitted
-
-
-def _write_atomically(path, manifest, arrays, model_bytes):
-    """Write the zip to a temporary file next to ``path``, then rename it."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    try:
-        # open(), not mkstemp: the file gets the usual permissions (umask).
-        with open(tmp, "xb") as f:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr(_MANIFEST, json.dumps(manifest, indent=1))
-                archive.writestr(_ARRAYS, buffer.getvalue())
-                archive.writestr(_MODEL, model_bytes)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def load(path):
-    """Load an estimator written by ``save``.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A file written by ``LSTMAutoencoderTransformer.save`` or
-        ``CompositeLSTMAutoencoder.save``.
-
-    Returns
-    -------
-    estimator : LSTMAutoencoderTransformer or CompositeLSTMAutoencoder
-        The fitted estimator, of the class that was saved; its outputs are
-        bitwise those of the estimator that was saved.
-
-    Raises
-    ------
-    OSError
-        If the file is missing or cannot be read.
-    ValueError
-        If the file is not an skseqae model, is truncated or corrupted, was
-        written by a newer skseqae file format, or holds a Keras model whose
-        weights do not match its parameters. Nothing is returned then.
-
-    Notes
-    -----
-    Loading executes no pickled code: parameters and attributes are JSON and
-    ``.npz`` arrays read with ``allow_pickle=False``, and the Keras model is
-    read with ``safe_mode=True``. It is the way to load files from sources
-    you do not trust (``pickle.load`` and ``joblib.load`` are not).
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np
-    >>> import skseqae
-    >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
-    >>> ae = skseqae.LSTMAutoencoderTransformer(units=4, epochs=1,
-    ...                                         random_state=0).fit(X)
-    >>> path = os.path.join(tempfile.mkdtemp(), "ae.skseqae")
-    >>> ae.save(path)
-    >>> loaded = skseqae.load(path)
-    >>> bool((loaded.transform(X) == ae.transform(X)).all())
-    True
-    """
-    # Every step reads and checks; the estimator is returned only at the end.
-    path = os.fspath(path)
-    with open(path, "rb") as f:  # OSError for a missing or unreadable file
-        data = f.read()
-    archive = _open_archive(path, data)
-    manifest = _read_manifest(path, archive)
-    arrays = _read_arrays(path, archive)
-    cls = _estimator_class(path, manifest)
-    estimator = _with_params(path, cls, manifest, arrays)
-    attributes, network = _fitted_state(path, manifest, arrays)
-    spec = _spec_from_dict(network["spec"], repr(path))
-    networks = _build(spec, network["n_timesteps"])
-    stored = _layer_values(_read_keras_model(path, archive), _weights)
-    what = "the weights of its Keras model"
-    _assign(networks.model, stored, _weights, repr(path), what=what)
-    what = "its random generator states"
-    _assign(networks.model, network["seeds"], _other_variables, repr(path), what=what)
-    vars(estimator).update(attributes)
-    _attach(estimator, networks, spec)
-    return estimator
-
-
-def _fitted_state(path, manifest, arrays):
-    """The fitted attributes, and the network's spec, length and seed states."""
-    try:
-        attributes = {k: _decode(v, arrays) for k, v in manifest["attributes"].items()}
-        network = manifest["network"]
-        return attributes, {
-            "spec": _decode(network["spec"], arrays),
-            "n_timesteps": int(network["n_timesteps"]),
-            "seeds": _decode(network["seed_states"], arrays),
-        }
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise _corrupted(path, f"its description is incomplete ({exc!r})") from exc
-
-
-def _not_a_model(path, why):
-    return ValueError(f"{path!r} is not an skseqae model file: {why}.")
-
-
-def _corrupted(path, why):
-    return ValueError(
-        f"{path!r} is truncated or corrupted: {why}. Save the model again, or "
-        "copy the file again from its source."
-    )
-
-
-def _open_archive(path, data):
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        if data.startswith(b"PK\x03\x04"):
-            raise _corrupted(path, "its zip archive has no end") from exc
-        raise _not_a_model(
-            path, "it is not a zip archive (skseqae.save writes one)"
-        ) from exc
-    if _MANIFEST not in archive.namelist():
-        hint = (
-            " (it looks like a Keras model: load it with keras.saving.load_model)"
-            if "config.json" in archive.namelist()
-            else ""
-        )
-        raise _not_a_model(path, f"it has no {_MANIFEST}{hint}")
-    try:
-        bad = archive.testzip()
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-        raise _corrupted(path, f"its zip archive cannot be read ({exc})") from exc
-    if bad is not None:
-        raise _corrupted(path, f"{bad!r} inside it fails its checksum")
-    return archive
-
-
-def _read_manifest(path, archive):
-    try:
-        manifest = json.loads(archive.read(_MANIFEST))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _corrupted(path, f"{_MANIFEST} is not valid JSON ({exc})") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _not_a_model(path, f"{_MANIFEST} does not say format {FORMAT!r}")
-    version = manifest.get("format_version")
-    if not isinstance(version, int):
-        raise _corrupted(path, f"its format version {version!r} is not a number")
-    if version > FORMAT_VERSION:
-        import skseqae
-
-        raise ValueError(
-            f"{path!r} was written by a newer skseqae (file format version "
-            f"{version}, by skseqae {manifest.get('versions', {}).get('skseqae')}); "
-            f"skseqae {skseqae.__version__} reads format versions up to "
-            f"{FORMAT_VERSION}. Upgrade skseqae to load it."
-        )
-    return manifest
-
-
-def _read_arrays(path, archive):
-    if _ARRAYS not in archive.namelist():
-        raise _corrupted(path, f"{_ARRAYS} is missing from it")
-    try:
-        with np.load(io.BytesIO(archive.read(_ARRAYS)), allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise _corrupted(path, f"{_ARRAYS} cannot be read ({exc})") from exc
-
-
-def _estimator_class(path, manifest):
-    import skseqae
-
-    from ._base import _BaseSequenceAutoencoder
-
-    name = manifest.get("estimator")
-    cls = getattr(skseqae, name, None) if name in skseqae.__all__ else None
-    if not (isinstance(cls, type) and issubclass(cls, _BaseSequenceAutoencoder)):
-        raise ValueError(
-            f"{path!r} holds a {name!r}, which skseqae {skseqae.__version__} does "
-            "not have. Load it with the skseqae version that wrote it "
-            f"({manifest.get('versions', {}).get('skseqae')})."
-        )
-    return cls
-
-
-def _with_params(path, cls, manifest, arrays):
-    """An unfitted ``cls`` with the stored parameters."""
-    try:
-        params = {
-            k: _decode(v, arrays, path=path) for k, v in manifest["params"].items()
-        }
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise _corrupted(path, f"its parameters cannot be read ({exc!r})") from exc
-    try:
-        return cls(**params)
-    except TypeError as exc:
-        raise ValueError(
-            f"{path!r}: its parameters do not fit {cls.__name__} in this version "
-            f"of skseqae ({exc}). Load it with the skseqae version that wrote it "
-            f"({manifest.get('versions', {}).get('skseqae')})."
-        ) from exc
-
-
-def _read_keras_model(path, archive):
-    from . import _layers  # noqa: F401  (registers the custom layers)
-    from ._backend import keras
-
-    if _MODEL not in archive.namelist():
-        raise _corrupted(path, f"{_MODEL} is missing from it")
-    with tempfile.TemporaryDirectory() as tmp:
-        model_path = os.path.join(tmp, _MODEL)
-        with open(model_path, "wb") as f:
-            f.write(archive.read(_MODEL))
-        try:
-            return keras.saving.load_model(model_path, compile=False, safe_mode=True)
-        except Exception as exc:  # Keras raises many types for a bad model
-            raise ValueError(
-                f"{path!r}: its Keras model cannot be loaded in safe mode "
-                f"({type(exc).__name__}: {exc}). The file is damaged or was edited."
-            ) from exc
-
-
-# ------------------------------------------------------- JSON with arrays
-
-
-class _Unencodable(Exception):
-    """A value with no plain (JSON + arrays) form."""
-
-
-def _encode(value, arrays, *, keras_objects=False):
-    """``value`` as JSON; arrays go into ``arrays`` under a generated key.
-
-    JSON objects in the result are always markers (``__tuple__``,
-    ``__dict__``, ``__ndarray__``, ``__scalar__``, ``__keras__``), so they
-    decode unambiguously.
-    """
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-
-    def encode(v):
-        return _encode(v, arrays, keras_objects=keras_objects)
-
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return {"__scalar__": value.dtype.str, "value": value.item()}
-    if isinstance(value, np.ndarray):
-        return _encode_array(value, arrays)
-    if isinstance(value, list):
-        return [encode(v) for v in value]
-    if isinstance(value, tuple):
-        return {"__tuple__": [encode(v) for v in value]}
-    if isinstance(value, dict) and all(type(k) is str for k in value):
-        return {"__dict__": {k: encode(v) for k, v in value.items()}}
-    if keras_objects and _is_live(value):
-        return {"__keras__": _keras_config(value)}
-    raise _Unencodable(f"a {type(value).__name__} has no plain form")
-
-
-def _encode_array(value, arrays):
-    key = f"a{len(arrays)}"
-    if value.dtype.kind in "biufcUS":
-        arrays[key] = value
-        return {"__ndarray__": key}
-    if value.dtype == object and all(type(v) is str for v in value.flat):
-        arrays[key] = value.astype(str)  # column names: object array of str
-        return {"__ndarray__": key, "object": True}
-    raise _Unencodable(f"an array of dtype {value.dtype} has no plain form")
-
-
-def _keras_config(value):
-    from ._backend import keras
-
-    try:
-        config = keras.saving.serialize_keras_object(value)
-        restored = keras.saving.deserialize_keras_object(config, safe_mode=True)
-        json.dumps(config)
-    except Exception as exc:  # Keras raises TypeError, ValueError, ...
-        raise _Unencodable(f"Keras cannot serialize it: {exc}") from exc
-    if type(restored) is not type(value):
-        raise _Unencodable("Keras serialization does not give it back")
-    return config
-
-
-def _decode(value, arrays, *, path=None):
-    """Invert :func:`_encode`; Keras objects only where ``path`` is given."""
-    if isinstance(value, list):
-        return [_decode(v, arrays, path=path) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "__tuple__" in value:
-        return tuple(_decode(v, arrays, path=path) for v in value["__tuple__"])
-    if "__dict__" in value:
-        return {k: _decode(v, arrays, path=path) for k, v in value["__dict__"].items()}
-    if "__ndarray__" in value:
-        array = arrays[value["__ndarray__"]]
-        return array.astype(object) if value.get("object") else array
-    if "__scalar__" in value:
-        dtype = np.dtype(value["__scalar__"])
-        if dtype.kind not in "biuf":
-            raise TypeError(f"unexpected scalar type {dtype}")
-        return dtype.type(value["value"])
-    if "__keras__" in value and path is not None:
-        return _keras_object(value["__keras__"], path)
-    raise TypeError(f"unexpected JSON object with keys {sorted(value)}")
-
-
-def _keras_object(config, path):
-    from ._backend import keras
-
-    try:
-        return keras.saving.deserialize_keras_object(config, safe_mode=True)
-    except Exception as exc:  # Keras raises TypeError, ValueError, ...
-        raise ValueError(
-            f"{path!r}: a parameter holds a Keras object that cannot be loaded "
-            f"in safe mode ({exc}). If it is your own class, import the module "
-            "that registers it before loading."
-        ) from exc

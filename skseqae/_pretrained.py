@@ -26,13 +26,6 @@ ARCHITECTURE = {
     "reverse": False,
     "conditional": False,
 }
-#: The layers whose weights ship: the encoder and the reconstruction decoder.
-LAYERS = (
-    "encoder_lstm_0",
-    "encoder_backward_lstm_0",
-    "reconstruction_lstm_0",
-    "reconstruction_output",
-)
 WEIGHTS = "univariate_bilstm64"
 #: The estimator parameters of the fit that made them (the others default).
 FIT = {"pretrained": False, "random_state": 0, "epochs": 300}
@@ -45,6 +38,16 @@ RECIPE = {
     "per_sequence": 2,
     "windows": 200,
 }
+
+
+@lru_cache(maxsize=1)
+def shipped_layers():
+    """The layers whose weights ship: the encoder's and the reconstruction
+    decoder's LSTMs and output layer (as ``_models.layer_kinds`` names them)."""
+    from ._models import NetworkSpec, layer_kinds
+
+    spec = NetworkSpec(**ARCHITECTURE, dropout=0.0)
+    return tuple(n for n, k in layer_kinds(spec).items() if k in ("lstm", "dense"))
 
 
 def starts_pretrained(estimator, spec):
@@ -102,7 +105,7 @@ def read_weights(file):
     :func:`layer_weights` wrote."""
     with np.load(file, allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
-    counts = {layer: 0 for layer in LAYERS}
+    counts = {layer: 0 for layer in shipped_layers()}
     for key in arrays:
         counts[key.rsplit("/", 1)[0]] += 1
     for array in arrays.values():
@@ -110,7 +113,7 @@ def read_weights(file):
     return MappingProxyType(
         {
             layer: tuple(arrays[f"{layer}/{i}"] for i in range(counts[layer]))
-            for layer in LAYERS
+            for layer in shipped_layers()
         }
     )
 
@@ -124,7 +127,7 @@ def shipped_record():
 def load_into(model):
     """Set the shipped layers of ``model`` (built for a fitting spec)."""
     weights = shipped_weights()
-    for name in LAYERS:
+    for name in shipped_layers():
         model.get_layer(name).set_weights(weights[name])
 
 
@@ -132,7 +135,7 @@ def layer_weights(model):
     """``{"layer/i": array}`` of the shipped layers, as the weights file holds them."""
     return {
         f"{name}/{i}": np.asarray(w, np.float32)
-        for name in LAYERS
+        for name in shipped_layers()
         for i, w in enumerate(model.get_layer(name).get_weights())
     }
 

@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_array, validate_data
 # univariate sequence per row. "padded": 3-D (n_sequences, n_timesteps,
 # n_features), trailing all-NaN steps are padding. "list": a list or tuple of
 # arrays of shape (T_i, n_features) or (T_i,).
+LAYOUTS = ("tabular", "padded", "list")
 
 
 class Sequences:
@@ -142,6 +143,37 @@ class Sequences:
             starts=self.starts + np.asarray(starts, np.int64),
             offset=self.offset,
         )
+
+    def windows(self, size):
+        """Each sequence cut into consecutive windows of at most ``size`` steps.
+
+        A sequence of ``T`` steps gives ``ceil(T / size)`` windows whose
+        lengths differ by one step at most (never a stub of a few steps at
+        the end); one of ``size`` steps or fewer is its own single window.
+        Nothing is copied: the windows are views of the user's data.
+
+        Returns
+        -------
+        windows : Sequences
+            The windows, in the order of the sequences and, within each, of time.
+        counts : ndarray of shape (n_sequences,), int64
+            How many windows each sequence gave.
+        """
+        counts = -(-self.lengths // size)
+        owner = np.repeat(np.arange(len(self)), counts)
+        k = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        n, c = self.lengths[owner], counts[owner]
+        starts, ends = k * n // c, (k + 1) * n // c
+        source = self._values if self._arrays is None else self._arrays
+        windows = Sequences(
+            None,
+            ends - starts,
+            "list",
+            [source[i] for i in owner],
+            starts=self.starts[owner] + starts,
+            offset=self.offset,
+        )
+        return windows, counts
 
     def chunks(self, max_steps):
         """Index arrays of length-sorted chunks, ``max_steps`` padded steps at most."""

@@ -17,6 +17,7 @@ Dask is an optional dependency: ``pip install skseqae[dask]``.
 """
 
 import pickle
+import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -122,6 +123,17 @@ def score_samples(estimator, X):
 
 
 def _check_fitted(estimator, method):
+    from ._anomaly import WindowAnomalyDetector
+
+    if isinstance(estimator, WindowAnomalyDetector):
+        # Its input is one long series whose windows cross any chunk
+        # boundary, and its scores are per time step, not per item.
+        raise TypeError(
+            f"skseqae.dask.{method} does not take a WindowAnomalyDetector: it "
+            "scores the time steps of one long series, whose windows cross the "
+            "chunks' boundaries. Call detector.score_samples(series) on the "
+            "series in memory (it is read window by window)."
+        )
     if not callable(getattr(estimator, method, None)):
         raise TypeError(
             f"skseqae.dask.{method} needs an estimator with a {method} method, "
@@ -169,29 +181,57 @@ def _map_array(X, shipped, method, out_tail):
 
 def _map_bag(X, shipped, method, out_tail):
     call = dask.delayed(_call_partition, pure=True)
+    # Where each partition starts, for errors that number sequences globally;
+    # the partitions' lengths are known once computed, in the same graph.
+    counts = X.map_partitions(_count).to_delayed()
+    starts = [0]
+    for count in counts[:-1]:  # a chain: each start from the one before
+        starts.append(dask.delayed(_next_start, pure=True)(starts[-1], count))
     blocks = [
         da.from_delayed(
-            call(partition, shipped, method, out_tail[0] if out_tail else None),
+            call(partition, start, shipped, method, out_tail[0] if out_tail else None),
             shape=(np.nan,) + out_tail,
             dtype=np.float64,
             meta=np.empty((0,) + out_tail, np.float64),
         )
-        for partition in X.to_delayed()
+        for partition, start in zip(X.to_delayed(), starts)
     ]
     return da.concatenate(blocks)
 
 
-def _call_block(block, shipped, method, n_out):
-    if len(block) == 0:  # empty chunks happen (slicing, filtering)
-        return np.empty((0,) if n_out is None else (0, n_out), np.float64)
-    return getattr(shipped.estimator(), method)(block)
+def _count(items):
+    return [sum(1 for _ in items)]
 
 
-def _call_partition(partition, shipped, method, n_out):
-    sequences = list(partition)
-    if not sequences:
+def _next_start(start, count):
+    """Where the next partition starts: after this one's ``[length]`` items."""
+    return start + count[0]
+
+
+def _call_block(block, shipped, method, n_out, block_info=None):
+    # Dask passes where the block lies in X: (start, stop) along each axis.
+    start = block_info[0]["array-location"][0][0] if block_info else 0
+    return _call(block, start, shipped, method, n_out)
+
+
+def _call_partition(partition, start, shipped, method, n_out):
+    return _call(list(partition), int(start), shipped, method, n_out)
+
+
+def _call(sequences, start, shipped, method, n_out):
+    """The estimator's ``method`` on one chunk that starts at sequence ``start``."""
+    if len(sequences) == 0:  # empty chunks happen (slicing, filtering)
         return np.empty((0,) if n_out is None else (0, n_out), np.float64)
-    return getattr(shipped.estimator(), method)(sequences)
+    try:
+        return getattr(shipped.estimator(), method)(sequences)
+    except ValueError as exc:
+        # The estimator numbers the chunk's sequences from 0: renumber them
+        # as the whole collection's.
+        def renumber(match):
+            return f"sequence {int(match.group(1)) + start}"
+
+        message = re.sub(r"\bsequence (\d+)\b", renumber, str(exc))
+        raise ValueError(message) from exc
 
 
 # --------------------------------------------------- the estimator, shipped

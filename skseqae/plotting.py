@@ -1,8 +1,9 @@
 """Pictures of a fitted autoencoder: reconstructions, training curves, features.
 
-Each function takes a fitted estimator (:class:`LSTMAutoencoderTransformer`
-or :class:`CompositeLSTMAutoencoder`; :func:`plot_anomalies` a fitted
-:class:`WindowAnomalyDetector`) and returns the matplotlib Figure; pass
+Each function takes a fitted estimator
+(:class:`~skseqae.LSTMAutoencoderTransformer` or
+:class:`~skseqae.CompositeLSTMAutoencoder`; :func:`plot_anomalies` a fitted
+:class:`~skseqae.WindowAnomalyDetector`) and returns the matplotlib Figure; pass
 ``ax`` to draw into your own axes and ``path`` to save a picture.
 
 matplotlib is an optional dependency: ``pip install skseqae[plot]``.
@@ -197,7 +198,7 @@ def plot_anomalies(detector, X, y=None, *, start=0, ax=None, path=None):
 
     See Also
     --------
-    WindowAnomalyDetector : The detector whose results are drawn.
+    skseqae.WindowAnomalyDetector : The detector whose results are drawn.
     """
     check_is_fitted(detector)
     values = np.asarray(X, dtype=np.float64)

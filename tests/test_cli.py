@@ -152,6 +152,66 @@ def test_demo_anomaly_scores_a_long_series_and_draws_it(tmp_path, capsys):
     text = capsys.readouterr().out
     auc = _accuracies(text)["ROC AUC per step, WindowAnomalyDetector"]
     assert auc > 0.9  # 0.996 measured with these tiny settings; 0.267 by z-score
-    assert "window_=100" in text  # the period of the training part, clipped
+    assert "window_=183" in text  # the period of the training part
     assert "Labelled anomalies (start, end): [(4187, 4199)]" in text
     assert (tmp_path / "anomalies.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "contents, message",
+    [(b"hello, not a zip", "not a readable .npz file"), (None, "rename it to .npy")],
+)
+def test_demo_names_an_unreadable_npz(tmp_path, capsys, contents, message):
+    path = tmp_path / "broken.npz"
+    if contents is None:  # a .npy written under a .npz name
+        with open(path, "wb") as f:
+            np.save(f, np.zeros((4, 5)))
+    else:
+        path.write_bytes(contents)
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--data", path])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and message in err
+    assert "allow_pickle" not in err
+
+
+def test_out_naming_a_file_is_a_clear_error(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--dataset", "italypowerdemand", *FAST, "--out", taken])
+    assert exc.value.code == 2
+    assert f"--out {taken}: a file of that name exists" in capsys.readouterr().err
+    assert taken.read_text() == ""
+
+
+def test_version(capsys):
+    from skseqae import __version__
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"skseqae {__version__}"
+
+
+@pytest.mark.parametrize("given", [["--dataset", "gunpoint"], ["--data", "x.npz"]])
+def test_anomaly_refuses_a_classification_data_set(capsys, given):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "anomaly", *given, *FAST])
+    assert exc.value.code == 2
+    assert f"demo anomaly reads a bundled long series (--series), not {given[0]}" in (
+        capsys.readouterr().err
+    )
+
+
+def test_units_help_gives_the_default_number_of_features(capsys):
+    from skseqae import LSTMAutoencoderTransformer
+
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    X = np.random.default_rng(0).normal(size=(4, 5, 1))
+    ae = LSTMAutoencoderTransformer(units=2, epochs=1, random_state=0).fit(X)
+    ratio = ae.transform(X).shape[1] // 2
+    assert f"{ratio} x units" in help_text

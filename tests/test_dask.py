@@ -152,6 +152,30 @@ def test_unfitted_estimator_is_refused():
         skdask.transform(LSTMAutoencoderTransformer(), da.zeros((4, 5, 2)))
 
 
+def test_window_anomaly_detector_is_refused():
+    from skseqae import WindowAnomalyDetector
+
+    detector = WindowAnomalyDetector(window=8)
+    with pytest.raises(TypeError, match="does not take a WindowAnomalyDetector"):
+        skdask.score_samples(detector, da.zeros((40, 1)))
+
+
+@pytest.mark.parametrize("kind", ["array", "bag"])
+def test_chunk_errors_number_sequences_globally(ragged_set, kind):
+    model, sequences, X = ragged_set
+    X = X.copy()
+    X[25, 1] = np.nan  # NaN inside sequence 25 (the sixth of its chunk of 5)
+    sequences = [s.copy() for s in sequences]
+    sequences[25][1] = np.nan
+    if kind == "array":
+        Z = skdask.transform(model, da.from_array(X, chunks=(10, -1, -1)))
+    else:
+        Z = skdask.transform(model, db.from_sequence(sequences, npartitions=4))
+    with pytest.raises(ValueError, match=r"sequence 25\b") as exc:
+        Z.compute(scheduler=THREADS)
+    assert "sequence 5," not in str(exc.value)
+
+
 # ---------------------------------------------------- on a LocalCluster
 
 

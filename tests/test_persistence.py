@@ -252,26 +252,29 @@ def test_cross_validate_in_worker_processes_returns_usable_pipelines(X3d):
         assert ae.encoder_.get_layer("readout") is ae.model_.get_layer("readout")
 
 
-def test_unplain_fitted_attributes_are_dropped_plain_ones_kept(fitted, inputs):
+def test_attributes_the_class_does_not_have_are_left_out(fitted, inputs):
     # Caches of live Keras objects (alone or inside our own helper objects)
-    # cannot outlive the process; plain state (numbers, arrays and containers
-    # of them) and nested estimators must survive.
+    # cannot outlive the process: left out silently. Other attributes that
+    # are not part of the estimator are left out with a warning (loading
+    # would refuse them); the declared state (the optimizer's) is kept.
     from skseqae._backend import keras
     from skseqae._models import Networks
 
     est = pickle.loads(pickle.dumps(fitted["transformer", "2d"]))
-    nested = fitted["composite", "ragged"]
     est._optimizer_cache = keras.optimizers.Adam()
     est._networks_cache = Networks(est.model_, est.encoder_, est._decoders, None, ())
-    est._optimizer_state = {"step": 3, "slots": [np.arange(4.0), np.ones(2)]}
-    est._nested = nested
-    restored = pickle.loads(pickle.dumps(est))
-    assert not hasattr(restored, "_optimizer_cache")
-    assert not hasattr(restored, "_networks_cache")
-    assert restored._optimizer_state["step"] == 3
-    np.testing.assert_array_equal(restored._optimizer_state["slots"][0], np.arange(4))
-    X = inputs["ragged"]
-    _assert_same(restored._nested.predict(X), nested.predict(X))
+    est._nested = fitted["composite", "ragged"]
+    with pytest.warns(UserWarning, match=r"attribute\(s\) \['_nested'\] are not part"):
+        restored = pickle.loads(pickle.dumps(est))
+    for name in ("_optimizer_cache", "_networks_cache", "_nested"):
+        assert not hasattr(restored, name)
+    assert restored._optimizer_state["key"] == est._optimizer_state["key"]
+    for a, b in zip(
+        restored._optimizer_state["values"], est._optimizer_state["values"]
+    ):
+        np.testing.assert_array_equal(a, b, strict=True)
+    X = inputs["2d"]
+    _assert_same(restored.transform(X), est.transform(X))
 
 
 @pytest.mark.parametrize("fmt", ["pickle", "skops", "skseqae"])
@@ -317,7 +320,7 @@ def test_saved_file_records_versions_and_holds_a_keras_model(saved):
     with zipfile.ZipFile(saved) as archive:
         manifest = json.loads(archive.read("skseqae.json"))
         inner = zipfile.ZipFile(io.BytesIO(archive.read("model.keras")))
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert set(manifest["versions"]) >= {"skseqae", "keras", "tensorflow"}
     assert "config.json" in inner.namelist()
 
@@ -328,13 +331,14 @@ def test_save_and_load_keep_plain_attributes_and_column_names(inputs, tmp_path):
     )
     X = pd.DataFrame(inputs["2d"], columns=[f"t{i}" for i in range(10)])
     est = LSTMAutoencoderTransformer(**TINY).fit(X)
-    est._optimizer_state = {"step": np.int64(3), "slots": (np.arange(4.0),)}
     est.save(tmp_path / "m")
     loaded = skseqae.load(tmp_path / "m")
     np.testing.assert_array_equal(loaded.feature_names_in_, est.feature_names_in_)
     assert loaded.feature_names_in_.dtype == object
-    assert loaded._optimizer_state["step"] == np.int64(3)
-    assert isinstance(loaded._optimizer_state["slots"], tuple)
+    assert loaded._optimizer_state["key"] == est._optimizer_state["key"]
+    for a, b in zip(loaded._optimizer_state["values"], est._optimizer_state["values"]):
+        np.testing.assert_array_equal(a, b, strict=True)
+    assert loaded.history_ == est.history_
     np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
 
 
@@ -441,22 +445,26 @@ def test_corrupted_file_is_refused(saved, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "edit", [lambda m: "{not json", lambda m: json.dumps({**m, "network": None})]
+    "edit, message",
+    [
+        (lambda m: "{not json", "truncated or corrupted"),
+        (lambda m: json.dumps({**m, "network": None}), "attributes but no networks"),
+    ],
 )
-def test_damaged_description_is_refused(saved, tmp_path, edit):
+def test_damaged_description_is_refused(saved, tmp_path, edit, message):
     # A file whose checksums are fine but whose manifest was edited.
     with zipfile.ZipFile(saved) as archive:
         manifest = json.loads(archive.read("skseqae.json"))
     path = tmp_path / "edited"
     _rewrite(saved, path, {"skseqae.json": edit(manifest)})
-    with pytest.raises(ValueError, match="truncated or corrupted"):
+    with pytest.raises(ValueError, match=message):
         skseqae.load(path)
 
 
 def test_newer_format_version_asks_for_an_upgrade(saved, tmp_path):
     with zipfile.ZipFile(saved) as archive:
         manifest = json.loads(archive.read("skseqae.json"))
-    manifest["format_version"] = 2
+    manifest["format_version"] = 3
     path = tmp_path / "newer"
     _rewrite(saved, path, {"skseqae.json": json.dumps(manifest)})
     with pytest.raises(ValueError, match="newer skseqae.*Upgrade skseqae"):
@@ -465,7 +473,11 @@ def test_newer_format_version_asks_for_an_upgrade(saved, tmp_path):
 
 @pytest.mark.parametrize(
     "units, other_units, message",
-    [((3,), (3, 2), "extra weights for layer"), ((3, 2), (3,), "missing weights")],
+    [
+        ((3,), (3, 2), r"not the network its parameters build \(unexpected layer"),
+        ((3, 2), (3,), r"not the network its parameters build \(missing layer"),
+        ((3,), (4,), "layer 'encoder_lstm_0' has other sizes"),
+    ],
 )
 def test_keras_model_with_other_weights_is_refused(
     inputs, tmp_path, units, other_units, message
@@ -482,8 +494,10 @@ def test_keras_model_with_other_weights_is_refused(
         skseqae.load(path)
 
 
-def test_keras_model_with_python_code_is_refused(saved, tmp_path):
-    # A Lambda layer carries Python bytecode: safe mode must refuse to run it.
+def test_keras_model_with_python_code_is_refused(saved, tmp_path, monkeypatch):
+    # A Lambda layer carries Python bytecode: its layers are not the ones the
+    # parameters build, and were they checked no more, safe mode refuses it.
+    from skseqae import _files
     from skseqae._backend import keras
 
     sequences = keras.Input((None, 2))
@@ -491,6 +505,9 @@ def test_keras_model_with_python_code_is_refused(saved, tmp_path):
     keras.Model(sequences, doubled).save(tmp_path / "code.keras")
     path = tmp_path / "with-code"
     _rewrite(saved, path, {"model.keras": (tmp_path / "code.keras").read_bytes()})
+    with pytest.raises(ValueError, match="not the network.*unexpected.*'lambda'"):
+        skseqae.load(path)
+    monkeypatch.setattr(_files, "_check_keras_file", lambda *args: None)
     with pytest.raises(ValueError, match="cannot be loaded in safe mode.*Lambda"):
         skseqae.load(path)
 

@@ -14,10 +14,10 @@ import pytest
 from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
 from skseqae._pretrained import (
     FIT,
-    LAYERS,
     RECIPE,
     WEIGHTS,
     pretraining_sequences,
+    shipped_layers,
     shipped_record,
     shipped_weights,
 )
@@ -33,7 +33,7 @@ def _layers_equal_shipped(model):
             np.array_equal(w, s)
             for w, s in zip(model.get_layer(name).get_weights(), shipped[name])
         )
-        for name in LAYERS
+        for name in shipped_layers()
     }
 
 

@@ -193,6 +193,20 @@ def test_sequences_container_reports_shape():
     assert len(seqs) == 2 and seqs.n_features == 4
 
 
+@pytest.mark.parametrize("layout", ["list", "padded"])
+def test_windows_cut_each_sequence_into_even_consecutive_parts(ragged, layout):
+    X = ragged if layout == "list" else nan_padded(ragged, 14)
+    seqs = as_sequences(X, name="test").shifted(np.array([0.5, -1.0]))
+    windows, counts = seqs.windows(4)
+    np.testing.assert_array_equal(counts, -(-seqs.lengths // 4))
+    parts = np.split(windows.values, np.cumsum(counts)[:-1])
+    lengths = np.split(windows.lengths, np.cumsum(counts)[:-1])
+    for sequence, part, n in zip(ragged, parts, lengths):
+        assert n.max() <= 4 and n.max() - n.min() <= 1  # no stub at the end
+        joined = np.concatenate([w[:k] for w, k in zip(part, n)])
+        np.testing.assert_array_equal(joined, sequence - np.float32([0.5, -1.0]))
+
+
 def test_ragged_helper_is_ragged():
     assert len({len(s) for s in ragged_batch(10)}) > 1
 

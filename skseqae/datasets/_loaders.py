@@ -135,7 +135,7 @@ def load_dataset(name, *, layout="padded"):
     Five more classification sets (``"arrowhead"``, ``"osuleaf"``,
     ``"acsf1"``, ``"coffee"``, ``"plaid"``, the last of variable length)
     and two regression sets (``"covid3month"``, ``"cardanosentiment"``,
-    with float targets) complete the list; :data:`DATASETS` describes each.
+    with float targets) complete the list; ``DATASETS`` describes each.
     ``skseqae/datasets/data/README.md`` gives their sources and the papers
     to cite.
 
