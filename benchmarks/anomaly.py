@@ -17,9 +17,8 @@ matrix-profile discords at a fixed window of 100 too:
 - matrix-profile discords (``stumpy``): each window's z-normalized distance
   to its nearest training window that does not overlap it (an AB-join on the
   clean training part, a self-join on the whole series);
-- isolation forest on the z-normalized windows (TSB-AD's ``IForest`` uses
-  raw windows; z-normalizing scored better on both series and matches the
-  discords);
+- isolation forest on the z-normalized windows (TSB-AD's ``IForest`` on
+  windows, seeing the shapes that the discords see);
 - PCA reconstruction error of the raw windows (components for 99% of the
   variance);
 - ``WindowAnomalyDetector()`` with its defaults, and with ``trim=0`` (no
@@ -52,7 +51,10 @@ from skseqae._windows import windows_to_steps
 from skseqae.datasets import list_series, load_series
 
 SETTINGS = ("clean training part", "whole series, no labels")
-DETECTORS = {"WindowAnomalyDetector()": {}, "WindowAnomalyDetector(trim=0)": {"trim": 0}}
+DETECTORS = {
+    "WindowAnomalyDetector()": {},
+    "WindowAnomalyDetector(trim=0)": {"trim": 0},
+}
 
 
 def discords(train, test, window, whole):
@@ -124,7 +126,9 @@ def detector_rows(train, test, labels, seeds):
 
 def measure(name, whole, seeds):
     X, y, train_end = load_series(name)
-    train, test, labels = (X, X, y) if whole else (X[:train_end], X[train_end:], y[train_end:])
+    train, test, labels = (
+        (X, X, y) if whole else (X[:train_end], X[train_end:], y[train_end:])
+    )
     period = _auto_window([train])
     rows = baseline_rows(train, test, labels, period, whole)
     rows += detector_rows(train, test, labels, seeds)
@@ -155,7 +159,9 @@ def table(results, setting):
 
 def _commit():
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
         return out.stdout.strip() or "unknown"
     except OSError:
         return "unknown"
@@ -165,8 +171,9 @@ def report(results, command):
     parts = [
         "# Anomaly detection on the bundled long series\n",
         f"Made by `{command}` on {platform.node()} ({platform.machine()}, "
-        f"{os.cpu_count()} CPU cores), commit {_commit()}. Per-step ROC AUC; "
-        "fit s: seconds to fit and score, one run.\n",
+        f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the "
+        f"end), commit {_commit()}. Per-step ROC AUC; fit s: wall-clock seconds "
+        "to fit (baselines: to fit and score), one run.\n",
     ]
     for setting in SETTINGS:
         what = (
@@ -174,7 +181,9 @@ def report(results, command):
             if setting == SETTINGS[0]
             else "fitted on the whole series, anomalies included, scored on it"
         )
-        parts.append(f"## {setting.capitalize()}\n\n{what}.\n\n{table(results, setting)}")
+        parts.append(
+            f"## {setting.capitalize()}\n\n{what}.\n\n{table(results, setting)}"
+        )
     return "\n".join(parts)
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import skseqae
 from skseqae import LSTMAutoencoderTransformer, WindowAnomalyDetector
 from skseqae._anomaly import (
     FALLBACK_WINDOW,
@@ -214,24 +215,6 @@ def test_find_events_sorts_most_anomalous_first():
     ]
 
 
-def test_events_of_a_list_are_the_events_of_each_series(fitted):
-    series = [_with_anomaly(_sine(seed=1)), _sine(seed=2)]
-    events = fitted.events(series)
-    assert events == [fitted.events(s) for s in series]
-    assert events[0][0][0] <= 400 < events[0][0][1]  # the stopped signal
-
-
-@pytest.mark.parametrize("bad, kind", [(np.nan, "NaN"), (np.inf, "infinity")])
-def test_nan_in_a_series_gets_the_detectors_advice(fitted, bad, kind):
-    series = _sine()
-    series[[50, 51, 70]] = bad
-    for call in (fitted.score_samples, WindowAnomalyDetector(window=20).fit):
-        with pytest.raises(ValueError, match=f"{kind} at 3 time step.*step 50") as e:
-            call(series)
-        assert "HistGradientBoosting" not in str(e.value)
-        assert "split the series at them" in str(e.value)
-
-
 @pytest.mark.parametrize("trim, anomalous_kept", [(0.05, 0), (0.0, 27)])
 def test_trim_leaves_the_anomalous_windows_out(trim, anomalous_kept):
     # Fitted on a series with its anomaly inside (steps 400-409), the refit
@@ -251,4 +234,32 @@ def test_fit_predict_on_a_series_with_its_anomaly_inside_finds_it():
     assert start < 410 and end > 400
     np.testing.assert_array_equal(
         detector.fit_predict(series), detector.predict(series)
+    )
+
+
+def test_events_of_a_list_are_the_events_of_each_series(fitted):
+    series = [_with_anomaly(_sine(seed=1)), _sine(seed=2)]
+    events = fitted.events(series)
+    assert events == [fitted.events(s) for s in series]
+    assert events[0][0][0] <= 400 < events[0][0][1]  # the stopped signal
+
+
+@pytest.mark.parametrize("bad, kind", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_nan_in_a_series_gets_the_detectors_advice(fitted, bad, kind):
+    series = _sine()
+    series[[50, 51, 70]] = bad
+    for call in (fitted.score_samples, WindowAnomalyDetector(window=20).fit):
+        with pytest.raises(ValueError, match=f"{kind} at 3 time step.*step 50") as e:
+            call(series)
+        assert "HistGradientBoosting" not in str(e.value)
+        assert "split the series at them" in str(e.value)
+
+
+def test_a_loaded_detector_still_knows_its_training_windows(fitted, tmp_path):
+    # The training windows' fingerprints are saved: the training series
+    # scores as before, its windows still not matched with themselves.
+    fitted.save(tmp_path / "detector.skseqae")
+    loaded = skseqae.load(tmp_path / "detector.skseqae")
+    np.testing.assert_allclose(
+        loaded.score_samples(_sine()), fitted.score_samples(_sine()), rtol=1e-6
     )

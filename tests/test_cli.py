@@ -152,7 +152,7 @@ def test_demo_anomaly_scores_a_long_series_and_draws_it(tmp_path, capsys):
     text = capsys.readouterr().out
     auc = _accuracies(text)["ROC AUC per step, WindowAnomalyDetector"]
     assert auc > 0.9  # 0.996 measured with these tiny settings; 0.267 by z-score
-    assert "window_=100" in text  # the period of the training part, clipped
+    assert "window_=183" in text  # the period of the training part
     assert "Labelled anomalies (start, end): [(4187, 4199)]" in text
     assert (tmp_path / "anomalies.png").read_bytes()[:4] == b"\x89PNG"
 
