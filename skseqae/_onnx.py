@@ -71,6 +71,7 @@ _KNOWN_SPEC_FIELDS = {
     "encoding",
     "pool",
     "bidirectional",
+    "window_pooling",  # checked on its own (see _checked_spec)
 }
 
 # input_dtype -> onnx.TensorProto's name of the type.
@@ -262,6 +263,14 @@ def _checked_spec(autoencoder):
     name = type(autoencoder).__name__
     check_is_fitted(autoencoder)
     spec = autoencoder._spec
+    if spec.window_pooling is not None:
+        raise ValueError(
+            f"to_onnx cannot export this {name}: fitted on sequences longer than "
+            f"max_steps with window_pooling={spec.window_pooling!r}, its features "
+            "include statistics of the codes of each sequence's windows, which "
+            "the exporter does not write. Refit with window_pooling=None (the "
+            "averaged sequence's code alone), or serve the model with transform."
+        )
     for field in dataclasses.fields(spec):
         value = getattr(spec, field.name)
         if field.name in _KNOWN_SPEC_FIELDS or value == field.default:

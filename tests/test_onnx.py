@@ -85,9 +85,16 @@ def test_every_encoding_matches_transform(Estimator, params, encoding, X3d, ragg
         (LSTMAutoencoderTransformer, {"activation": "sigmoid"}),
         (CompositeLSTMAutoencoder, {"future_weight": 0.5}),
         (LSTMAutoencoderTransformer, {"scale": False}),
-        # Long sequences are read pooled; forward-only encoders.
-        (LSTMAutoencoderTransformer, {"units": (4, 3), "max_steps": 4}),
-        (CompositeLSTMAutoencoder, {"max_steps": 3, "reverse_reconstruction": True}),
+        # Long sequences are read pooled (without window codes, which do
+        # not export); forward-only encoders.
+        (
+            LSTMAutoencoderTransformer,
+            {"units": (4, 3), "max_steps": 4, "window_pooling": None},
+        ),
+        (
+            CompositeLSTMAutoencoder,
+            {"max_steps": 3, "reverse_reconstruction": True, "window_pooling": None},
+        ),
         (CompositeLSTMAutoencoder, {"bidirectional": False, "n_future": 2}),
         (LSTMAutoencoderTransformer, {"activation": "softsign"}),
     ],
@@ -224,6 +231,13 @@ def test_clipped_cell_state_raises(tiny, activation):
     estimator = copy.copy(tiny)
     estimator._spec = dataclasses.replace(tiny._spec, activation=activation)
     with pytest.raises(ValueError, match=f"activation='{activation}'.*cell_clip"):
+        to_onnx(estimator)
+
+
+def test_window_codes_raise_with_the_fix(ragged):
+    # Up to 14 steps over max_steps=4: the default adds window codes.
+    estimator = LSTMAutoencoderTransformer(max_steps=4, **TINY).fit(ragged)
+    with pytest.raises(ValueError, match="window_pooling='mean_max'.*=None"):
         to_onnx(estimator)
 
 
