@@ -81,6 +81,15 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         each input's length. The future decoder always predicts
         ``n_future`` steps at the data's own resolution. None reads every
         step.
+    window_pooling : {"mean_max", "mean", "max", "mean_std", "mean_max_std"} \
+            or None, default="mean_max"
+        After a fit on contexts longer than ``max_steps``, :meth:`transform`
+        also has the encoder read each sequence's consecutive windows (as
+        long as the averaged training contexts) at full resolution, and
+        joins these statistics of their codes over the windows after the
+        averaged code, each as many features as the code. None keeps the
+        averaged code alone; fits on shorter contexts have no windows (see
+        :class:`LSTMAutoencoderTransformer`).
     activation : str, default="tanh"
         Activation of every LSTM. With an unbounded one (relu, elu, selu,
         gelu, linear) every LSTM clips its cell state to [-5, 5], as
@@ -208,7 +217,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         encoding="last_mean_max",
         bidirectional=True,
         max_steps=128,
-        window_pooling=None,
+        window_pooling="mean_max",
         activation="tanh",
         pretrained=False,
         epochs=100,
