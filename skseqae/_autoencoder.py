@@ -68,7 +68,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         encoding="last_mean_max",
         bidirectional=True,
         max_steps=128,
-        window_pooling=None,
+        window_pooling="mean_max",
         activation="tanh",
         pretrained="auto",
         epochs=100,

@@ -408,7 +408,9 @@ class _BaseSequenceAutoencoder(
             The encoder's code for each sequence (see ``encoding``; computed
             in float32, returned as float64 like scikit-learn's transformers).
             Each feature's training mean is subtracted in float64 first, so
-            data with a large offset keeps its precision.
+            data with a large offset keeps its precision. After a fit on
+            sequences longer than ``max_steps``, the statistics of the codes
+            of each sequence's windows follow (see ``window_pooling``).
         """
         seqs = self._validated(X)
         features = None

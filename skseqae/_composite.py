@@ -140,7 +140,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         encoding="last_mean_max",
         bidirectional=True,
         max_steps=128,
-        window_pooling=None,
+        window_pooling="mean_max",
         activation="tanh",
         pretrained=False,
         epochs=100,

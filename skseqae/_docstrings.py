@@ -56,6 +56,22 @@ max_steps : int or None, default={default}
     and layout. None reads every step. Raise it, or pass None, when
     detail at the full resolution matters more than training time; lower
     it to train faster on long sequences.""",
+    "window_pooling": """\
+window_pooling : {{"mean_max", "mean", "max", "mean_std", "mean_max_std"}} \
+        or None, default={default}
+    What sequences longer than ``max_steps`` keep of their detail. After a
+    fit that averages (``n_timesteps_ > max_steps``), ``transform`` also
+    cuts each sequence into consecutive windows as long as the averaged
+    training sequences (their lengths differ by one step at most), the
+    same encoder reads each window at full resolution, and the statistics
+    named here of the window codes (mean, maximum and/or standard
+    deviation over the windows, each as many features as the code) follow
+    the averaged sequence's code. So a long fit's ``"mean_max"`` features
+    are three times the code, for any input length. A fit on sequences of
+    at most ``max_steps`` steps has no windows and ignores this. Training
+    does not change. Set None for the averaged code alone: ``transform``
+    then runs about twice as fast on long sequences, and the model exports
+    to ONNX (:func:`skseqae.to_onnx` refuses window codes).""",
     "activation": """\
 activation : str, default={default}
     Activation of every LSTM, by Keras name: ``"tanh"``, ``"sigmoid"``,

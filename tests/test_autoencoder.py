@@ -190,7 +190,9 @@ def test_architecture_variants_give_their_number_of_features(params, X3d):
     width = params.get("units", (4,))[-1]
     n_parts = len(params.get("encoding", "last_mean_max").split("_"))
     directions = 2 if params.get("bidirectional", True) else 1
-    assert out.shape == (40, n_parts * width * directions)
+    # 12 steps over max_steps=5: the code, then the windows' mean and max codes.
+    blocks = 3 if "max_steps" in params else 1
+    assert out.shape == (40, blocks * n_parts * width * directions)
 
 
 def _weights_after(X, **params):

@@ -29,7 +29,7 @@ def _detail_pair(n=12, length=64, window=8, seed=0):
 def test_detail_inside_one_window_reaches_the_features_only_with_windows():
     X, pair = _detail_pair()
     params = dict(TINY, max_steps=8, scale=False)  # 64 steps: windows of 8
-    averaged = LSTMAutoencoderTransformer(**params).fit(X)
+    averaged = LSTMAutoencoderTransformer(**params, window_pooling=None).fit(X)
     windowed = LSTMAutoencoderTransformer(**params, window_pooling="mean_max").fit(X)
     Z_averaged, Z_windowed = averaged.transform(pair), windowed.transform(pair)
     # Averaged over windows of 8 steps, the two sequences are the same.
@@ -52,7 +52,7 @@ def test_short_fits_give_the_features_they_gave_without_windows(X3d, pooling):
 
 def test_long_fit_features_add_window_statistics_after_the_code(ragged):
     params = dict(TINY, max_steps=4)  # up to 14 steps: pooled by 4
-    plain = LSTMAutoencoderTransformer(**params).fit(ragged)
+    plain = LSTMAutoencoderTransformer(**params, window_pooling=None).fit(ragged)
     windowed = LSTMAutoencoderTransformer(**params, window_pooling="mean_std")
     Z = windowed.fit(ragged).transform(ragged)
     size = plain._spec.code_size
