@@ -59,9 +59,16 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
     fitted on the distance is a matrix-profile self-join.
 
     The training series may hold anomalies (fit on the whole series when
-    there are no labels): with ``trim`` (default 5%) the detector fits, scores
-    its training windows, and fits again without the ``trim`` worst of them,
-    which leaves the reference windows of the distance too.
+    there are no labels): a unique anomaly finds no close match in the rest
+    of the series, so the distance term flags it there as on new data. On a
+    synthetic periodic series (period 50, 6,000 steps) with injected runs
+    of 50 anomalous steps of four kinds, fitted on the whole series, the
+    default detector kept a per-step ROC AUC of 0.989 with 5% of the steps
+    anomalous and 0.967 with 10% (matrix-profile discords: 0.979, 0.913).
+    With ``trim`` the detector fits, scores its training windows, and fits
+    again without the ``trim`` worst of them (which also leaves the
+    reference of the distance): at twice the cost, and helped on one
+    bundled series but not the other (``benchmarks/anomaly.py``).
 
     With ``normalize="window"`` (the default) each window is z-normalized
     feature by feature, as matrix-profile methods do: the autoencoder learns
@@ -117,7 +124,7 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         LSTM autoencoder pipeline). A float: that fraction of the training
         steps would be anomalous (their ``1 - contamination`` quantile),
         for when the expected rate of anomalies is known.
-    trim : float in [0, 0.5), default=0.05
+    trim : float in [0, 0.5), default=0.0
         Fraction of the training windows left out of a second fit: those
         that score worst after the first. 0 fits once, on every window.
     chunk_size : int, default=16384
@@ -218,7 +225,7 @@ class WindowAnomalyDetector(Persistent, OutlierMixin, BaseEstimator):
         aggregation="mean",
         distance_weight=1.0,
         contamination="auto",
-        trim=0.05,
+        trim=0.0,
         chunk_size=16384,
         random_state=None,
     ):
