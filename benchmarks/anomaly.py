@@ -202,6 +202,8 @@ def main():
             results[name][setting] = measure(name, setting == SETTINGS[1], seeds)
             print(f"{name}, {setting}: done", flush=True)
     command = "python benchmarks/anomaly.py --seeds " + args.seeds
+    if args.markdown:
+        command += f" --markdown {args.markdown}"
     text = report(results, command)
     print(text)
     if args.markdown:
