@@ -68,7 +68,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         encoding="last_mean_max",
         bidirectional=True,
         max_steps=128,
-        window_pooling="mean_max",
+        window_pooling="auto",
         activation="tanh",
         pretrained="auto",
         epochs=100,

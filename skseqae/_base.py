@@ -45,7 +45,7 @@ from ._state import (
     record,
     tuple_of,
 )
-from ._window_codes import POOLINGS
+from ._window_codes import POOLINGS, resolve_pooling
 
 #: Activations accepted by name (Keras names).
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "elu", "selu", "gelu", "softsign", "linear"}
@@ -68,7 +68,7 @@ class _BaseSequenceAutoencoder(
         "encoding": [StrOptions(ENCODINGS)],
         "bidirectional": ["boolean"],
         "max_steps": [Interval(Integral, 1, None, closed="left"), None],
-        "window_pooling": [StrOptions(POOLINGS), None],
+        "window_pooling": [StrOptions(POOLINGS | {"auto"}), None],
         "activation": [StrOptions(ACTIVATIONS)],
         "pretrained": [StrOptions({"auto"}), "boolean"],
         "epochs": [Interval(Integral, 0, None, closed="left")],
@@ -323,7 +323,7 @@ class _BaseSequenceAutoencoder(
             "bidirectional": bool(self.bidirectional),
             # Short data: no windows, so the spec (and features) of a fit
             # that never pools stay what they were without the parameter.
-            "window_pooling": self.window_pooling if pool > 1 else None,
+            "window_pooling": resolve_pooling(self.window_pooling, pool),
         }
 
     def _random_generator(self, stream=0):

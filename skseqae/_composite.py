@@ -140,7 +140,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         encoding="last_mean_max",
         bidirectional=True,
         max_steps=128,
-        window_pooling="mean_max",
+        window_pooling="auto",
         activation="tanh",
         pretrained=False,
         epochs=100,

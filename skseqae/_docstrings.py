@@ -57,21 +57,23 @@ max_steps : int or None, default={default}
     detail at the full resolution matters more than training time; lower
     it to train faster on long sequences.""",
     "window_pooling": """\
-window_pooling : {{"mean_max", "mean", "max", "mean_std", "mean_max_std"}} \
-        or None, default={default}
+window_pooling : {{"auto", "mean_max", "mean", "max", "mean_std", \
+        "mean_max_std"}} or None, default={default}
     What sequences longer than ``max_steps`` keep of their detail. After a
-    fit that averages (``n_timesteps_ > max_steps``), ``transform`` also
-    cuts each sequence into consecutive windows as long as the averaged
-    training sequences (their lengths differ by one step at most), the
-    same encoder reads each window at full resolution, and the statistics
-    named here of the window codes (mean, maximum and/or standard
-    deviation over the windows, each as many features as the code) follow
-    the averaged sequence's code. So a long fit's ``"mean_max"`` features
-    are three times the code, for any input length. A fit on sequences of
-    at most ``max_steps`` steps has no windows and ignores this. Training
-    does not change. Set None for the averaged code alone: ``transform``
-    then runs about twice as fast on long sequences, and the model exports
-    to ONNX (:func:`skseqae.to_onnx` refuses window codes).""",
+    fit that averages (``n_timesteps_ > max_steps``), ``transform`` can also
+    cut each sequence into consecutive windows as long as the averaged
+    training sequences (their lengths differ by one step at most), have the
+    same encoder read each window at full resolution, and add the
+    statistics named here of the window codes (mean, maximum and/or
+    standard deviation over the windows, each as many features as the
+    code) after the averaged sequence's code: ``"mean_max"`` features are
+    three times the code, for any input length. ``"auto"`` means
+    ``"mean_max"`` where training sequences are at least ``2 * max_steps +
+    1`` steps long (averaged by 3 or more) and None below. None keeps the
+    averaged code alone: ``transform`` runs about twice as fast on long
+    sequences, and the model exports to ONNX (:func:`skseqae.to_onnx`
+    refuses window codes). A fit on sequences of at most ``max_steps``
+    steps has no windows and ignores this; training never changes.""",
     "activation": """\
 activation : str, default={default}
     Activation of every LSTM, by Keras name: ``"tanh"``, ``"sigmoid"``,

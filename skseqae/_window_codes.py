@@ -18,8 +18,22 @@ import numpy as np
 
 #: The statistics over windows that ``window_pooling`` can join, in its order.
 STATISTICS = ("mean", "max", "std")
-#: Accepted values of ``window_pooling`` (besides None).
+#: Accepted values of ``window_pooling`` (besides None and "auto").
 POOLINGS = {"mean", "max", "mean_max", "mean_std", "mean_max_std"}
+#: ``"auto"`` adds window codes from this averaging factor up: sequences at
+#: least twice ``max_steps`` long, where one averaged step stands for three
+#: or more; below it the averaged code alone keeps ``transform`` as fast as
+#: without windows and the model exportable to ONNX.
+AUTO_MIN_POOL = 3
+
+
+def resolve_pooling(window_pooling, pool):
+    """The statistics a fit averaging by ``pool`` adds, or None for no windows."""
+    if pool == 1:
+        return None  # nothing averaged: nothing lost
+    if window_pooling == "auto":
+        return "mean_max" if pool >= AUTO_MIN_POOL else None
+    return window_pooling
 
 
 def n_statistics(pooling):

@@ -40,6 +40,21 @@ def test_detail_inside_one_window_reaches_the_features_only_with_windows():
     assert np.abs(Z_windowed[0, size:] - Z_windowed[1, size:]).max() > 1e-3
 
 
+@pytest.mark.parametrize("length, blocks", [(16, 1), (17, 3), (24, 3)])
+def test_auto_adds_window_codes_from_twice_max_steps(length, blocks):
+    # max_steps=8: 16 steps are averaged by 2 (no windows: the averaged code
+    # alone, as window_pooling=None gives it); 17 and more by 3 or more.
+    X = np.random.default_rng(0).normal(size=(10, length)).astype(np.float32)
+    params = dict(TINY, max_steps=8)
+    auto = LSTMAutoencoderTransformer(**params).fit(X)
+    assert auto.window_pooling == "auto"
+    Z = auto.transform(X)
+    assert Z.shape == (10, blocks * auto._spec.code_size)
+    other = "mean_max" if blocks == 3 else None
+    same = LSTMAutoencoderTransformer(**params, window_pooling=other).fit(X)
+    np.testing.assert_array_equal(Z, same.transform(X))
+
+
 @pytest.mark.parametrize("pooling", ["mean", "mean_max_std"])
 def test_short_fits_give_the_features_they_gave_without_windows(X3d, pooling):
     # 12 steps, within max_steps: nothing is pooled, so no windows either.
