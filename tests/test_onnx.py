@@ -366,7 +366,9 @@ def test_composite_fitted_on_explicit_futures_scores_that_task(ragged):
         session.run(None, {"sequences": X, "future": spoiled})
 
 
-@pytest.mark.parametrize("params", [{}, {"max_steps": 4, "units": (4, 3)}])
+@pytest.mark.parametrize(
+    "params", [{}, {"max_steps": 4, "units": (4, 3), "window_pooling": None}]
+)
 def test_forecast_output_equals_predict(ragged, params):
     estimator = CompositeLSTMAutoencoder(n_future=3, **{**TINY, **params}).fit(ragged)
     X = padded(ragged)
