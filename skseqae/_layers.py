@@ -10,6 +10,7 @@ Keras mask is needed, which keeps the fused LSTM kernel usable.
 
 import contextlib
 import contextvars
+import os
 
 from ._backend import keras, tf
 
@@ -185,6 +186,9 @@ CELL_CLIP = 5.0
 #: Most rows for which :class:`FastLSTM` with ``repeated_input`` feeds the
 #: kernel each step's batch identity matrix (``steps * rows**2`` floats).
 REPEATED_ROWS_MAX = 128
+#: Fewest rows in each part when the fused kernel splits a batch's rows
+#: across TensorFlow's inter-op threads (see :func:`row_parts`).
+MIN_PART_ROWS = 16
 _BATCH_IDENTITY = contextvars.ContextVar("skseqae_batch_identity", default=None)
 
 
@@ -398,7 +402,7 @@ class FastLSTM(keras.layers.LSTM):
             wide = tf.broadcast_to(product[:, None, :], shape)
             return self._fused(wide, initial_state, tf.eye(gates), bias)
 
-        def by_rows():
+        def identity_part(product, h0, c0):
             rows = tf.shape(product)[0]
             # The kernel is slow when batch and input are both odd: an even
             # number of rows, but a lone row alone (see ``_fused``).
@@ -407,9 +411,13 @@ class FastLSTM(keras.layers.LSTM):
             weights = tf.concat(
                 [tf.pad(product, [[0, even - rows], [0, 0]]), recurrent], axis=0
             )
-            state = [tf.pad(s, [[0, even - rows], [0, 0]]) for s in initial_state]
+            state = [tf.pad(s, [[0, even - rows], [0, 0]]) for s in (h0, c0)]
             h, c = _block_lstm(picks, state[0], state[1], weights, bias)
             return h[:, :rows], c[:, :rows]
+
+        def by_rows():
+            # Each part of the rows reads its own, smaller identity.
+            return _in_row_parts(identity_part, (product, *initial_state), (0, 0, 0))
 
         choice = _BATCH_IDENTITY.get()
         if not rows_way or choice is False:
@@ -437,7 +445,12 @@ class FastLSTM(keras.layers.LSTM):
             sequences = tf.pad(sequences, [[0, 0], [0, 0], [0, 1]])
             parts.insert(1, tf.zeros([1, 4 * self.cell.units]))
         x = tf.transpose(sequences, (1, 0, 2))
-        return _block_lstm(x, *initial_state, tf.concat(parts, axis=0), bias)
+        weights = tf.concat(parts, axis=0)
+        return _in_row_parts(
+            lambda x, h0, c0: _block_lstm(x, h0, c0, weights, bias),
+            (x, *initial_state),
+            (1, 0, 0),
+        )
 
     def _fused_kernel_applies(self, mask):
         if isinstance(mask, (list, tuple)):
@@ -482,6 +495,56 @@ def _repeated(sequences):
     return sequences[:, 0, :], tf.shape(sequences)[1]
 
 
+def row_parts():
+    """Parts the fused LSTM kernel splits a batch's rows into: TensorFlow's
+    inter-op threads (one per schedulable core unless set otherwise).
+
+    The rows of an LSTM are independent, and on small per-step products the
+    kernel gains little from the intra-op pool: parts run side by side on
+    the inter-op threads instead (the same results, to float32 round-off in
+    the weights' gradient, which sums the parts). Read when a graph is
+    traced, so it follows ``tf.config.threading`` and
+    :func:`skseqae.set_tensorflow_threads`.
+    """
+    threads = tf.config.threading.get_inter_op_parallelism_threads()
+    if threads <= 0:
+        try:
+            threads = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            threads = os.cpu_count() or 1
+    return max(1, int(threads))
+
+
+def _part_sizes(rows, parts):
+    """Sizes of ``parts`` consecutive parts of ``rows`` (a scalar tensor).
+
+    As many parts as each get at least :data:`MIN_PART_ROWS` rows (at least
+    one), of an even size but the last; parts beyond them are empty.
+    """
+    used = tf.clip_by_value(rows // MIN_PART_ROWS, 1, parts)
+    size = -(-rows // used)
+    size += size % 2
+    start = tf.range(parts, dtype=rows.dtype) * size
+    return tf.clip_by_value(rows - start, 0, size)
+
+
+def _in_row_parts(fn, tensors, axes):
+    """``fn(*tensors)`` on parts of the rows, side by side; ``(h, c)`` joined.
+
+    ``axes`` gives each tensor's row axis; ``fn`` returns time-major hidden
+    and cell states (rows on axis 1). With one part (one inter-op thread),
+    ``fn`` runs on the whole batch.
+    """
+    parts = row_parts()
+    if parts == 1:
+        return fn(*tensors)
+    rows = tf.shape(tensors[0])[axes[0]]
+    sizes = _part_sizes(rows, parts)
+    pieces = [tf.split(t, sizes, axis=a) for t, a in zip(tensors, axes)]
+    states = [fn(*part) for part in zip(*pieces)]
+    return tuple(tf.concat(s, axis=1) for s in zip(*states))
+
+
 @tf.custom_gradient
 def _block_lstm(x, h0, c0, w, b):
     """Fused LSTM over time-major ``x``; returns all hidden and cell states.
@@ -516,6 +579,11 @@ def _block_lstm(x, h0, c0, w, b):
             h_grad=dh,
             use_peephole=False,
         )
+        # With no rows (an empty part, see ``_in_row_parts``) the kernel
+        # leaves the weights' gradient unwritten memory.
+        empty = tf.equal(tf.shape(h0)[0], 0)
+        dw = tf.where(empty, tf.zeros_like(dw), dw)
+        db = tf.where(empty, tf.zeros_like(db), db)
         return dx, dh0, dc0, dw, db
 
     return (h, cs), grad

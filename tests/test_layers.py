@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import skseqae._layers as layers_module
 from skseqae._backend import keras, tf
 from skseqae._layers import (
     CELL_CLIP,
@@ -75,6 +76,9 @@ def test_fast_lstm_matches_keras_outputs_and_gradients(batch, n_features, option
 def test_repeated_input_lstm_matches_keras_outputs_and_gradients(
     batch, width, path, traced, monkeypatch
 ):
+    # One part of the rows, so that each path builds one identity (the parts
+    # have a test of their own below).
+    monkeypatch.setattr(layers_module, "row_parts", lambda: 1)
     eye_calls = []
     eye = tf.eye
     monkeypatch.setattr(tf, "eye", lambda n, **kw: eye_calls.append(n) or eye(n, **kw))
@@ -119,6 +123,52 @@ def test_repeated_input_lstm_matches_keras_outputs_and_gradients(
         assert [int(n) for n in eye_calls] == ([20] if width > 20 else [])
     # Left out of the config: files stay readable by earlier versions.
     assert "repeated_input" not in fast.get_config()
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+@pytest.mark.parametrize("repeated", [False, True], ids=["sequences", "repeated"])
+def test_row_parts_keep_outputs_and_gradients(parts, repeated, monkeypatch):
+    # The fused kernel runs parts of the rows side by side (one per inter-op
+    # thread): 37 rows in 3 parts are 20, 17 and an empty part, whose weight
+    # gradient the kernel leaves unwritten. Outputs and gradients must still
+    # be the Keras layer's, in training (batch identity) and inference.
+    monkeypatch.setattr(layers_module, "row_parts", lambda: parts)
+    rng = np.random.default_rng(3)
+    width = 6 if repeated else 3
+    code = rng.standard_normal((37, 1, width)).astype(np.float32)
+    x = tf.constant(
+        np.repeat(code, 8, axis=1) if repeated else rng.standard_normal((37, 8, width)),
+        tf.float32,
+    )
+    reference = keras.layers.LSTM(5, return_sequences=True, seed=2)
+    fast = FastLSTM(5, return_sequences=True, seed=2, repeated_input=repeated)
+    for layer in (reference, fast):
+        layer.build(x.shape)
+    fast.set_weights(reference.get_weights())
+    for training in (True, False):
+        results = []
+        for layer in (reference, fast):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = layer(x, training=training)
+                loss = tf.reduce_sum(out**2)
+            results.append((out, tape.gradient(loss, [*layer.trainable_variables, x])))
+        (out_ref, grads_ref), (out_fast, grads_fast) = results
+        np.testing.assert_allclose(out_fast, out_ref, atol=1e-5)
+        for g_ref, g_fast in zip(grads_ref, grads_fast):
+            np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_part_sizes_cover_the_rows_in_even_parts():
+    for rows in (0, 1, 5, 16, 31, 32, 33, 64, 100, 1001):
+        for parts in (2, 3, 8):
+            sizes = layers_module._part_sizes(tf.constant(rows), parts).numpy()
+            assert len(sizes) == parts and sizes.sum() == rows
+            used = sizes[sizes > 0]
+            # Parts of at least MIN_PART_ROWS rows (a smaller batch stays
+            # whole), even but the last.
+            assert len(used) <= max(1, rows // layers_module.MIN_PART_ROWS)
+            assert all(n % 2 == 0 for n in used[:-1])
 
 
 def test_fast_lstm_falls_back_for_other_activations():
@@ -331,8 +381,10 @@ def test_repeated_input_dropout_masks_like_the_plain_layer():
 
 
 def test_repeated_input_row_limits_pick_the_gates_identity(monkeypatch):
-    import skseqae._layers as layers_module
 
+    # One part of the rows, so that each path builds one identity (the parts
+    # have a test of their own below).
+    monkeypatch.setattr(layers_module, "row_parts", lambda: 1)
     eye_calls = []
     eye = tf.eye
     monkeypatch.setattr(tf, "eye", lambda n, **kw: eye_calls.append(n) or eye(n, **kw))
