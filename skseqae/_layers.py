@@ -556,7 +556,9 @@ def _block_lstm(x, h0, c0, w, b):
     (tests/test_layers.py checks this).
     """
     zeros = tf.zeros([b.shape[0] // 4])
-    seq_len = tf.shape(x, out_type=tf.int64)[0]
+    shape = tf.shape(x, out_type=tf.int64)
+    # No steps for no rows (an empty part, see ``_in_row_parts``).
+    seq_len = shape[0] * tf.minimum(shape[1], 1)
     peepholes = {"wci": zeros, "wcf": zeros, "wco": zeros}
     common = dict(seq_len_max=seq_len, x=x, cs_prev=c0, h_prev=h0, w=w, b=b)
     i, cs, f, o, ci, co, h = tf.raw_ops.BlockLSTMV2(
