@@ -164,7 +164,8 @@ class TrainingSteps:
         ]
         with fixed_batch_identity(batch_identity):
             self.train_step = _concrete(self._train_step, all_vars, data)
-        self.eval_step = _concrete(self._eval_step, model_vars, data)
+        self._eval_signature = (model_vars, data)
+        self._eval_traced, self._eval_lock = None, threading.Lock()
         # A name, or a private copy (the user's instance is never kept).
         self._config = (
             optimizer if isinstance(optimizer, str) else make_optimizer(optimizer)
@@ -195,6 +196,16 @@ class TrainingSteps:
         finally:
             with self._spare_lock:
                 self._spare.append(optimizer)
+
+    @property
+    def eval_step(self):
+        """The traced eval step, traced on first use: a fit without held-out
+        data (``validation_fraction=None``) never waits for its tracing."""
+        with self._eval_lock:
+            if self._eval_traced is None:
+                variables, data = self._eval_signature
+                self._eval_traced = _concrete(self._eval_step, variables, data)
+        return self._eval_traced
 
     def _train_step(self, variables, inputs, targets, lengths, loss_weights):
         self.n_traces += 1
@@ -365,7 +376,9 @@ def _concrete(fn, variables, data_signature):
     dtypes, and data of any batch size and length, and raises (rather than
     retracing) on anything else.
     """
-    traced = tf.function(fn)
+    # No AutoGraph: the steps' Python branches are on Python values only,
+    # and converting them is part of what a new architecture's fit waits for.
+    traced = tf.function(fn, autograph=False)
     traced._omit_frequent_tracing_warning = True  # see traced_once
     return traced.get_concrete_function(variables, *data_signature)
 

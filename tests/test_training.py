@@ -118,6 +118,26 @@ def test_fits_of_a_cached_architecture_never_retrace():
     assert steps.n_traces == before
 
 
+def test_eval_step_is_traced_only_for_fits_with_held_out_data(monkeypatch):
+    # A new architecture's fit waits for what it traces: without held-out
+    # data, only the train step; the eval step once, at the first fit with it.
+    import skseqae._compiled as compiled
+
+    traced, concrete = [], compiled._concrete
+
+    def recording(fn, *args):
+        traced.append(fn.__name__)
+        return concrete(fn, *args)
+
+    monkeypatch.setattr(compiled, "_concrete", recording)
+    X = sine_batch(20, 9, n_features=3)
+    _ae(units=7, validation_fraction=None).fit(X)
+    assert traced == ["_train_step"]
+    _ae(units=7, validation_fraction=0.25).fit(X)
+    _ae(units=7, validation_fraction=0.25, random_state=1).fit(X)
+    assert traced == ["_train_step", "_eval_step"]
+
+
 class Recorder(keras.callbacks.Callback):
     """Records hook calls and what the model looks like during training."""
 
