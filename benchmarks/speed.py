@@ -10,6 +10,11 @@ measure:
   every cell in fresh processes (median of 3); ``fit``, the seed tutorial's
   architecture against its raw Keras code (end to end, steady epoch, fixed
   cost of a fit; tanh and relu); ``ragged``, lists against zero-padded arrays.
+- ``speed_seed_profile.py``: ``seedprofile``, where a training step of the
+  seed tutorial's network goes, ours and PyTorch's, side by side.
+- ``speed_matrix.py``: ``matrix``, four networks (the seed tutorial's, the
+  default, stacked, one direction) on the users' four shapes, each against
+  the same network in PyTorch, every cell in fresh processes.
 - ``speed_inference.py``: ``transform`` throughput against PyTorch's encoder
   under ``torch.no_grad`` and ``encoder_.predict``; ``latency`` of a
   one-sequence ``transform``; ``memory``, peak memory of ``transform`` as the
@@ -40,10 +45,13 @@ import numpy as np
 from speed_common import FULL, QUICK, Table, keras, note, single_threaded, tf
 from speed_inference import memory_child, part_latency, part_memory, part_transform
 from speed_levers import part_levers, part_profile
+from speed_matrix import matrix_child, part_matrix
+from speed_seed_profile import part_seed_profile
 from speed_training import part_fit, part_ragged, part_users, users_child
 
 PARTS = {
     "users": part_users,
+    "matrix": part_matrix,
     "fit": part_fit,
     "transform": part_transform,
     "latency": part_latency,
@@ -51,10 +59,11 @@ PARTS = {
     "memory": part_memory,
     "levers": part_levers,
     "profile": part_profile,
+    "seedprofile": part_seed_profile,
 }
 #: Parts that return lines printed after the table.
-DETAILED = ("users", "memory", "profile")
-CHILDREN = {"users": users_child}
+DETAILED = ("users", "matrix", "memory", "profile", "seedprofile")
+CHILDREN = {"users": users_child, "matrix": matrix_child}
 
 
 def main():

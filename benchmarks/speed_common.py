@@ -303,42 +303,60 @@ def torch_autoencoder(
     ``code="last"`` is the seed tutorial's (the last hidden state);
     ``"last_mean_max"`` is our default encoding written in PyTorch: the last
     real state, the mean and the max over the real steps, concatenated.
-    ``bidirectional`` adds a backward LSTM that reads each sequence reversed
-    within its length, and ``pool`` averages windows of that many steps
-    before the encoder (the decoder runs at the pooled length and repeats its
-    steps), as our estimator's options of those names do.
+    ``units`` an int or a tuple: stacked encoder LSTMs of those sizes, and
+    decoder LSTMs of the reversed sizes, as our estimator stacks them.
+    ``bidirectional`` adds, in each encoder layer, a backward LSTM that reads
+    each sequence reversed within its length (the next layer reads both
+    directions' states in natural order), and ``pool`` averages windows of
+    that many steps before the encoder (the decoder runs at the pooled length
+    and repeats its steps), as our estimator's options of those names do.
     ``forward(x, lengths)`` masks padded steps like our estimator does.
     """
     import torch
     from torch import nn
 
+    units = (units,) if isinstance(units, int) else tuple(units)
     directions = 2 if bidirectional else 1
-    width = units * directions * len(code.split("_"))
+    width = units[-1] * directions * len(code.split("_"))
+    ins = [n_features] + [n * directions for n in units[:-1]]
 
     class Autoencoder(nn.Module):
         def __init__(self):
             super().__init__()
-            self.encoder = nn.LSTM(n_features, units, batch_first=True)
+            lstm = lambda a, b: nn.LSTM(a, b, batch_first=True)  # noqa: E731
+            self.encoder = nn.ModuleList(lstm(a, b) for a, b in zip(ins, units))
             if bidirectional:
-                self.backward_encoder = nn.LSTM(n_features, units, batch_first=True)
-            self.decoder = nn.LSTM(width, units, batch_first=True)
-            self.output = nn.Linear(units, n_features)
+                self.backward_encoder = nn.ModuleList(
+                    lstm(a, b) for a, b in zip(ins, units)
+                )
+            sizes = list(reversed(units))
+            self.decoder = nn.ModuleList(
+                lstm(a, b) for a, b in zip([width] + sizes[:-1], sizes)
+            )
+            self.output = nn.Linear(units[0], n_features)
 
         def encode(self, x, lengths=None):
             if pool > 1:
                 x, lengths = torch_pool(x, lengths, pool)
-            states, (h, _) = self.encoder(x)
+            for i, layer in enumerate(self.encoder):
+                states, (h, _) = layer(x)
+                if not bidirectional:
+                    x = states
+                    continue
+                backward = self.backward_encoder[i](torch_reverse(x, lengths))[0]
+                x = torch.cat([states, torch_reverse(backward, lengths)], dim=-1)
+                states = torch.cat([states, backward], dim=-1)
             if code == "last" and lengths is None and not bidirectional:
                 return h[-1]
-            if bidirectional:
-                backward = self.backward_encoder(torch_reverse(x, lengths))[0]
-                states = torch.cat([states, backward], dim=-1)
             return torch_readout(states, lengths, code)
 
         def forward(self, x, lengths=None):
             z = self.encode(x, lengths)
             steps = -(-x.shape[1] // pool)
-            out = self.output(self.decoder(z[:, None].expand(-1, steps, -1))[0])
+            y = z[:, None].expand(-1, steps, -1)
+            for layer in self.decoder:
+                y = layer(y)[0]
+            out = self.output(y)
             if pool > 1:
                 out = out.repeat_interleave(pool, dim=1)[:, : x.shape[1]]
             return out

@@ -355,7 +355,12 @@ def _profiled(stats, where, tottime=False):
 
 
 def op_profile(X, batch=32):
-    """TensorFlow's profiler on a short fit: time per op, as a share of a step."""
+    """TensorFlow's profiler on a short fit: op time per train step, by group.
+
+    The parts of a batch's rows run side by side on the inter-op threads
+    (see ``skseqae._layers.row_parts``), so op times are summed over threads
+    and may add up to more than the step's wall time.
+    """
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     est = ours(epochs=1, random_state=0)
@@ -370,44 +375,41 @@ def op_profile(X, batch=32):
             space.ParseFromString(f.read())
     finally:
         shutil.rmtree(logdir, ignore_errors=True)
-    ops, steps, executor = collections.Counter(), 0.0, 0.0
+    ops, wall, n_steps = collections.Counter(), 0.0, 0
     for plane in space.planes:
         for line in plane.lines:
             for event in line.events:
                 name = plane.event_metadata[event.metadata_id].name
                 seconds = event.duration_ps / 1e12
                 if name == "_train_step":
-                    steps += seconds
-                elif name == "ExecutorState::Process":
-                    executor += seconds
+                    wall += seconds
+                    n_steps += 1
                 elif ":" in name and line.name != "python":
                     ops[_op_group(name)] += seconds
+    per_step = {k: 1e3 * v / max(n_steps, 1) for k, v in ops.items()}
+    total = sum(per_step.values())
     out = [
         "",
-        f"TensorFlow profiler, one epoch (batch {batch}): share of the "
-        f"train-step time ({steps:.2f} s in all)",
+        f"TensorFlow profiler, one epoch (batch {batch}, {n_steps} train steps): "
+        f"op time per step, summed over threads ({total:.1f} ms; the step's "
+        f"wall time {1e3 * wall / max(n_steps, 1):.1f} ms)",
     ]
-    for group, seconds in ops.most_common(8):
-        out.append(f"- {group}: {100 * seconds / steps:.1f}%")
-    rest = sum(ops.values()) - sum(s for _, s in ops.most_common(8))
-    out.append(f"- all other ops: {100 * rest / steps:.1f}%")
-    gap = executor - sum(ops.values())
-    out.append(f"- executor between ops: {100 * gap / steps:.1f}%")
-    out.append(f"- outside the executor: {100 * (steps - executor) / steps:.1f}%")
+    top = sorted(per_step.items(), key=lambda kv: -kv[1])[:8]
+    out += [f"- {group}: {ms:.1f} ms" for group, ms in top]
+    out.append(f"- all other ops: {total - sum(ms for _, ms in top):.1f} ms")
     return out
 
 
 def _op_group(name):
-    """An op's group: each BlockLSTM op on its own, other ops by type."""
+    """An op's group: forward LSTM kernels by layer, other ops by type."""
     op_name, op_type = name.rsplit(":", 1)
     parts = op_name.split("/")
     if op_type == "BlockLSTMV2":
         layer = next(p for p in parts if "lstm" in p).rsplit("_", 1)[0]
         return f"BlockLSTMV2, forward of {layer}"
     if op_type == "BlockLSTMGradV2":
-        # Backpropagation meets the decoder first: its gradient op is named
-        # without a suffix, the encoder's with "_1".
-        return f"BlockLSTMGradV2, backward ({op_name})"
+        # Their names do not say which layer: grouped together.
+        return "BlockLSTMGradV2, backward of every LSTM"
     backward = parts[0] == "gradient_tape" or "Grad" in op_type
     return f"{op_type.lstrip('_')} ({'backward' if backward else 'forward'})"
 
@@ -440,11 +442,11 @@ def kernel_vs_torch(cfg, reps, batch=32, calls=3):
     return out
 
 
-def _tf_layer(n_in, batch, steps, fused):
+def _tf_layer(n_in, batch, steps, fused, units=UNITS):
     from skseqae._layers import FastLSTM
 
     cls = FastLSTM if fused else keras.layers.LSTM
-    layer = cls(UNITS, return_sequences=True)
+    layer = cls(units, return_sequences=True)
     x = tf.random.normal((batch, steps, n_in))
     layer.build(x.shape)
 
@@ -458,10 +460,10 @@ def _tf_layer(n_in, batch, steps, fused):
     return lambda: [g.numpy() for g in step()]
 
 
-def _torch_layer(n_in, batch, steps, role):
+def _torch_layer(n_in, batch, steps, role, units=UNITS):
     import torch
 
-    layer = torch.nn.LSTM(n_in, UNITS, batch_first=True)
+    layer = torch.nn.LSTM(n_in, units, batch_first=True)
     x = torch.randn(batch, steps, n_in, requires_grad=role == "decoder")
 
     def step():
