@@ -506,16 +506,25 @@ def row_parts():
     kernel gains little from the intra-op pool: parts run side by side on
     the inter-op threads instead (the same results, to float32 round-off in
     the weights' gradient, which sums the parts). Read when a graph is
-    traced, so it follows ``tf.config.threading`` and
-    :func:`skseqae.set_tensorflow_threads`.
+    traced, so it follows ``tf.config.threading``,
+    :func:`skseqae.set_tensorflow_threads` and ``TF_NUM_INTEROP_THREADS``.
     """
     threads = tf.config.threading.get_inter_op_parallelism_threads()
+    if threads <= 0:  # TensorFlow's choice: its variable, else every core
+        threads = _int_or_zero(os.environ.get("TF_NUM_INTEROP_THREADS"))
     if threads <= 0:
         try:
             threads = len(os.sched_getaffinity(0))
         except AttributeError:  # not on Linux
             threads = os.cpu_count() or 1
     return max(1, int(threads))
+
+
+def _int_or_zero(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _part_sizes(rows, parts):

@@ -1,5 +1,7 @@
 """The Keras layers: the fused LSTM must be the Keras LSTM, only faster."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -157,6 +159,19 @@ def test_row_parts_keep_outputs_and_gradients(parts, repeated, monkeypatch):
         np.testing.assert_allclose(out_fast, out_ref, atol=1e-5)
         for g_ref, g_fast in zip(grads_ref, grads_fast):
             np.testing.assert_allclose(g_fast, g_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_row_parts_follow_the_inter_op_threads(monkeypatch):
+    # One part per inter-op thread: TensorFlow's setting, else its
+    # environment variable, else one per core.
+    threading = tf.config.threading
+    monkeypatch.setattr(threading, "get_inter_op_parallelism_threads", lambda: 3)
+    assert layers_module.row_parts() == 3
+    monkeypatch.setattr(threading, "get_inter_op_parallelism_threads", lambda: 0)
+    monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "1")
+    assert layers_module.row_parts() == 1
+    monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "not a number")
+    assert layers_module.row_parts() == len(os.sched_getaffinity(0))
 
 
 def test_part_sizes_cover_the_rows_in_even_parts():
