@@ -165,7 +165,8 @@ class TrainingSteps:
         with fixed_batch_identity(batch_identity):
             self.train_step = _concrete(self._train_step, all_vars, data)
         self._eval_signature = (model_vars, data)
-        self._eval_traced, self._eval_lock = None, threading.Lock()
+        # Traced on the shared template, like the train step: under its lock.
+        self._eval_traced, self._template_lock = None, arch.lock
         # A name, or a private copy (the user's instance is never kept).
         self._config = (
             optimizer if isinstance(optimizer, str) else make_optimizer(optimizer)
@@ -201,7 +202,7 @@ class TrainingSteps:
     def eval_step(self):
         """The traced eval step, traced on first use: a fit without held-out
         data (``validation_fraction=None``) never waits for its tracing."""
-        with self._eval_lock:
+        with self._template_lock:
             if self._eval_traced is None:
                 variables, data = self._eval_signature
                 self._eval_traced = _concrete(self._eval_step, variables, data)
