@@ -310,9 +310,12 @@ def _step_variants(est, X, batch):
     }
 
 
-def profile_fit(X, cfg, epochs=2):
-    """cProfile of a whole fit (cached architecture), in named buckets."""
-    est = ours(epochs=epochs, random_state=0)
+def profile_fit(X, cfg, epochs=2, make=ours):
+    """cProfile of a whole fit (cached architecture), in named buckets.
+
+    ``make(**params)`` builds the estimator (the seed tutorial's by default).
+    """
+    est = make(epochs=epochs, random_state=0)
     profiler = cProfile.Profile()
     profiler.runcall(est.fit, X)
     stats = pstats.Stats(profiler)
@@ -354,7 +357,7 @@ def _profiled(stats, where, tottime=False):
     return seconds
 
 
-def op_profile(X, batch=32):
+def op_profile(X, batch=32, make=ours):
     """TensorFlow's profiler on a short fit: op time per train step, by group.
 
     The parts of a batch's rows run side by side on the inter-op threads
@@ -363,7 +366,7 @@ def op_profile(X, batch=32):
     """
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
-    est = ours(epochs=1, random_state=0)
+    est = make(epochs=1, random_state=0)
     logdir = tempfile.mkdtemp()
     try:
         tf.profiler.experimental.start(logdir)

@@ -13,14 +13,15 @@ first-use costs outside the timings).
 
 import numpy as np
 from speed_common import (
-    EpochClock,
     FitTiming,
     LSTMAutoencoderTransformer,
     fit_torch,
     has_torch,
     in_fresh_process,
+    medians,
     note,
     pin_torch,
+    timed_fit,
 )
 from speed_training import SHAPES, shape_data
 
@@ -34,11 +35,11 @@ NETWORKS = {
 }
 
 
-def estimator(network, shape, epochs, callbacks=()):
+def estimator(network, shape, epochs):
     """Our estimator for a cell: every epoch run, no held-out split."""
     params = dict(units=shape.units, batch_size=shape.batch_size, epochs=epochs)
     params.update(patience=None, validation_fraction=None, random_state=0)
-    params.update(NETWORKS[network], callbacks=list(callbacks))
+    params.update(NETWORKS[network])
     return LSTMAutoencoderTransformer(**params)
 
 
@@ -68,15 +69,9 @@ def matrix_child(threads, key, framework, network, n, epochs):
         arch = torch_arch(network, shape, X)
         timing = fit_torch(X, epochs, batch_size=shape.batch_size, **arch)[0]
         return vars(timing)
-    import time
-
     # TensorFlow's first-use costs, outside the timings.
     LSTMAutoencoderTransformer(units=4, epochs=1).fit(X[:64])
-    clock = EpochClock()
-    est = estimator(network, shape, epochs, [clock])
-    start = time.perf_counter()
-    est.fit(X)
-    return vars(FitTiming.of(start, time.perf_counter(), clock.ends, len(X)))
+    return vars(timed_fit(estimator(network, shape, epochs), X))
 
 
 def part_matrix(cfg, table, rng):
@@ -93,10 +88,7 @@ def part_matrix(cfg, table, rng):
                     args = [key, fw, network, str(shape.n // scale), str(epochs)]
                     found = in_fresh_process(["matrix", *args])
                     runs.setdefault((key, network, fw), []).append(found)
-    med = {
-        k: {f: float(np.median([t[f] for t in v])) for f in ("first", "steady")}
-        for k, v in runs.items()
-    }
+    med = medians({k: [FitTiming(**t) for t in v] for k, v in runs.items()})
     return matrix_table(med, scale, epochs, reps)
 
 

@@ -20,13 +20,13 @@ Medians of interleaved repetitions in this process, default threads.
 import numpy as np
 import speed_levers
 from speed_common import (
-    EpochClock,
     LSTMAutoencoderTransformer,
     ecg_like,
     fit_torch,
     has_torch,
     interleaved,
     note,
+    timed_fit,
     timings,
 )
 
@@ -51,10 +51,9 @@ def part_seed_profile(cfg, table, rng):
     note("seedprofile: layers and whole steps, side by side")
     lines += step_table(X, reps=cfg.reps + 1)
     note("seedprofile: TensorFlow's profiler on one epoch")
-    speed_levers.ours = lambda **p: seed_estimator(**p)
-    lines += speed_levers.op_profile(X, batch=BATCH)
+    lines += speed_levers.op_profile(X, batch=BATCH, make=seed_estimator)
     note("seedprofile: cProfile of a fit")
-    lines += speed_levers.profile_fit(X, cfg)
+    lines += speed_levers.profile_fit(X, cfg, make=seed_estimator)
     return lines
 
 
@@ -120,7 +119,4 @@ def step_table(X, reps):
 
 def _ours_epoch(X):
     """Steady epoch of the seed network (the architecture is traced already)."""
-    clock = EpochClock()
-    est = seed_estimator(epochs=3, callbacks=[clock])
-    est.fit(X)
-    return float(np.median(np.diff(clock.ends)))
+    return timed_fit(seed_estimator(epochs=3), X).steady

@@ -12,12 +12,10 @@ tutorial's architecture against its raw Keras code, and ragged lists against
 zero-padded arrays.
 """
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from speed_common import (
-    EpochClock,
     FitTiming,
     LSTMAutoencoderTransformer,
     ecg_like,
@@ -32,6 +30,7 @@ from speed_common import (
     pin_torch,
     ragged_data,
     ragged_lengths,
+    timed_fit,
     timings,
     zero_padded,
 )
@@ -215,16 +214,11 @@ def default_architecture(X):
 
 def fit_default(X, shape, epochs, encoding=None):
     """The default estimator (every epoch, no held-out split), timed per epoch."""
-    clock = EpochClock()
     params = dict(units=shape.units, batch_size=shape.batch_size, epochs=epochs)
-    params.update(patience=None, validation_fraction=None, callbacks=[clock])
+    params.update(patience=None, validation_fraction=None)
     if encoding:
         params["encoding"] = encoding
-    est = LSTMAutoencoderTransformer(random_state=0, **params)
-    start = time.perf_counter()
-    est.fit(X)
-    end = time.perf_counter()
-    return FitTiming.of(start, end, clock.ends, len(X))
+    return timed_fit(LSTMAutoencoderTransformer(random_state=0, **params), X)
 
 
 def part_users(cfg, table, rng):
@@ -243,10 +237,7 @@ def part_users(cfg, table, rng):
                     )
                     for variant, t in found.items():
                         runs.setdefault((key, threads, variant), []).append(t)
-    med = {
-        k: {f: float(np.median([t[f] for t in v])) for f in ("first", "steady")}
-        for k, v in runs.items()
-    }
+    med = medians({k: [FitTiming(**t) for t in v] for k, v in runs.items()})
     return users_table(med, scale, epochs, reps)
 
 
