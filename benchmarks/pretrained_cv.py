@@ -103,7 +103,10 @@ from skseqae._pretrained import (
     read_weights,
 )
 
-DATASETS = "arrowhead,coffee,gunpoint,italypowerdemand,osuleaf,acsf1,plaid,covid3month"
+DATASETS = (
+    "arrowhead,coffee,gunpoint,italypowerdemand,osuleaf,acsf1,plaid,"
+    "japanesevowels,basicmotions,covid3month"
+)
 CANDIDATES = {
     "pretrained=False": {"pretrained": False},
     "epochs=0": {"epochs": 0},
@@ -113,8 +116,8 @@ CANDIDATES = {
 
 def left_out_weights(name, cache, recipe):
     """Weights made like the shipped ones, without ``name``'s data (cached)."""
-    tag = "" if recipe == RECIPE else "_" + "_".join(map(str, recipe.values()))
-    path = Path(cache) / f"without_{name}{tag}.npz"
+    tag = "_".join(f"{k}{v}" for k, v in sorted(recipe.items()))
+    path = Path(cache) / f"without_{name}_{tag}.npz"
     if not path.exists():
         sequences = pretraining_sequences(**recipe, exclude=(name,))
         ae = LSTMAutoencoderTransformer(**FIT)
@@ -150,16 +153,22 @@ def main(argv=None):
     parser.add_argument(
         "--recipe", default="{}", help="JSON changes to the pretraining recipe"
     )
+    parser.add_argument(
+        "--candidates",
+        default=",".join(CANDIDATES),
+        help="which columns to score (pretrained=False does not depend on the recipe)",
+    )
     args = parser.parse_args(argv)
     recipe = {**RECIPE, **json.loads(args.recipe)}
     score_of = one_class_auc if args.one_class else cv_score
-    print(f"| data set | {' | '.join(CANDIDATES)} |")
-    print("|---" * (len(CANDIDATES) + 1) + "|", flush=True)
+    candidates = {name: CANDIDATES[name] for name in args.candidates.split(",")}
+    print(f"| data set | {' | '.join(candidates)} |")
+    print("|---" * (len(candidates) + 1) + "|", flush=True)
     for name in args.datasets.split(","):
         weights = left_out_weights(name, args.cache, recipe)
         cells = []
         with weights_in_place_of_shipped(weights):
-            for params in CANDIDATES.values():
+            for params in candidates.values():
                 score, seconds = score_of(params, name, args.seed)
                 cells.append(f"{score:.3f} ({seconds:.0f} s)")
         print(f"| {name} | {' | '.join(cells)} |", flush=True)

@@ -261,7 +261,7 @@ class _BaseSequenceAutoencoder(
         seed = int(rng.integers(2**31 - 10**4))
         networks = build_networks(spec, seed, n_timesteps)
         if pretrained:
-            load_into(networks.model)
+            load_into(networks.model, spec.n_features)
         self._offset, scale = self._scaling(seqs)
         # At rest the Keras models take the data as it is (see _centred).
         networks.set_scaling(self._offset.astype(np.float32), scale)

@@ -4,7 +4,7 @@
 shipped in ``skseqae/_weights`` instead of random ones. They were made by
 ``scripts/pretrain_encoder.py`` from :func:`pretraining_sequences` (the
 training parts of every bundled data set as univariate sequences, long ones
-cut into windows), and
+cut into windows, and synthetic series), and
 ``skseqae/_weights/univariate_bilstm64.json`` records how: the recipe's
 arguments, the fit's parameters and epochs, and the versions it ran with.
 """
@@ -16,9 +16,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-#: The NetworkSpec fields that the shipped weights fit.
+#: The NetworkSpec fields that the shipped weights fit (any ``n_features``:
+#: see :func:`load_into`).
 ARCHITECTURE = {
-    "n_features": 1,
     "units": (64,),
     "activation": "tanh",
     "encoding": "last_mean_max",
@@ -37,6 +37,7 @@ RECIPE = {
     "per_set": 500,
     "per_sequence": 2,
     "windows": 200,
+    "synthetic": 0,
 }
 
 
@@ -46,7 +47,7 @@ def shipped_layers():
     decoder's LSTMs and output layer (as ``_models.layer_kinds`` names them)."""
     from ._models import NetworkSpec, layer_kinds
 
-    spec = NetworkSpec(**ARCHITECTURE, dropout=0.0)
+    spec = NetworkSpec(n_features=1, **ARCHITECTURE, dropout=0.0)
     return tuple(n for n, k in layer_kinds(spec).items() if k in ("lstm", "dense"))
 
 
@@ -61,15 +62,12 @@ def starts_pretrained(estimator, spec):
     if problem is None or auto:
         return problem is None
     field, value, needed = problem
-    if field == "n_features":
-        got = f"{value} features per step instead of 1"
-    else:
-        if field == "units" and len(value) == 1:
-            value, needed = value[0], needed[0]
-        field = {"reverse": "reverse_reconstruction"}.get(field, field)
-        got = f"{field}={value!r} instead of {needed!r}"
+    if field == "units" and len(value) == 1:
+        value, needed = value[0], needed[0]
+    field = {"reverse": "reverse_reconstruction"}.get(field, field)
+    got = f"{field}={value!r} instead of {needed!r}"
     needs = (
-        "univariate sequences, units=64, activation='tanh', "
+        "units=64, activation='tanh', "
         "encoding='last_mean_max', bidirectional=True, scale=True"
     )
     if spec.n_future:
@@ -124,11 +122,37 @@ def shipped_record():
     return json.loads(path.read_text())
 
 
-def load_into(model):
-    """Set the shipped layers of ``model`` (built for a fitting spec)."""
+#: The input kernels of the first encoder LSTMs, which meet the data's
+#: features: with more than one feature, they keep their random start.
+INPUT_KERNELS = ("encoder_lstm_0", "encoder_backward_lstm_0")
+#: The reconstruction's output layer (kernel, bias): repeated per feature.
+OUTPUT_LAYER = "reconstruction_output"
+
+
+def load_into(model, n_features=1):
+    """Set the shipped layers of ``model``, built for a fitting spec with
+    ``n_features`` features per step.
+
+    The univariate weights start any number of features (channels): the
+    encoder keeps its random input kernels, which mix the channels into the
+    pretrained LSTMs' gates, and every other encoder and decoder weight is
+    the shipped one, the output layer's repeated for every channel (so
+    every channel starts as the same standardized reconstruction). Mixing
+    the channels by the pretrained input kernel instead (the encoder
+    reading their scaled sum or mean as its one series) lost accuracy on
+    JapaneseVowels in ``benchmarks/pretrained_cv.py``.
+    """
     weights = shipped_weights()
     for name in shipped_layers():
-        model.get_layer(name).set_weights(weights[name])
+        layer = model.get_layer(name)
+        new = list(weights[name])
+        if n_features > 1:
+            if name in INPUT_KERNELS:
+                new[0] = layer.get_weights()[0]
+            if name == OUTPUT_LAYER:
+                kernel, bias = new
+                new = [np.repeat(kernel, n_features, 1), np.repeat(bias, n_features)]
+        layer.set_weights(new)
 
 
 def layer_weights(model):
@@ -141,7 +165,15 @@ def layer_weights(model):
 
 
 def pretraining_sequences(
-    *, seed, min_length, max_length, per_set, per_sequence, windows, exclude=()
+    *,
+    seed,
+    min_length,
+    max_length,
+    per_set,
+    per_sequence,
+    windows,
+    synthetic=0,
+    exclude=(),
 ):
     """The univariate sequences of a pretraining recipe (:data:`RECIPE`
     made the shipped weights).
@@ -155,12 +187,17 @@ def pretraining_sequences(
     ``per_set`` sequences (a random subset); each sequence is z-normalized
     on its own, and constant ones and ones under 8 steps are left out. Sets
     named in ``exclude`` are left out (to measure the weights on a set they
-    never saw).
+    never saw). Then ``synthetic`` series of ``min_length`` to
+    ``max_length`` steps from :func:`skseqae._synthetic.synthetic_series`
+    (Gaussian-process kernel compositions, ARMA processes and piecewise
+    shapes), seeded by ``(seed, 1)`` so that they do not depend on which
+    sets are left out.
 
     Returns
     -------
     list of ndarray of shape (T_i, 1), float32
     """
+    from ._synthetic import synthetic_series
     from .datasets import list_datasets, list_series, load_dataset, load_series
 
     rng = np.random.default_rng(seed)
@@ -190,6 +227,9 @@ def pretraining_sequences(
         X, _, train_end = load_series(name)
         for x in np.asarray(X[:train_end], np.float64).T:
             out += [window(x) for _ in range(windows)]
+    out += synthetic_series(
+        synthetic, seed=(seed, 1), min_length=min_length, max_length=max_length
+    )
     return [
         ((x - x.mean()) / x.std()).astype(np.float32)[:, None]
         for x in out

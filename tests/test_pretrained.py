@@ -76,7 +76,6 @@ def test_shipped_weights_reconstruct_series_they_never_saw(unseen):
 @pytest.mark.parametrize(
     "params, n_features, got",
     [
-        ({}, 3, "3 features per step instead of 1"),
         ({"units": 8}, 1, "units=8 instead of 64"),
         ({"units": (64, 64)}, 1, r"units=\(64, 64\) instead of \(64,\)"),
         ({"bidirectional": False}, 1, "bidirectional=False instead of True"),
@@ -98,6 +97,34 @@ def test_auto_starts_from_random_weights_where_the_shipped_ones_do_not_fit(
     assert "LSTMAutoencoderTransformer(pretrained=True) needs" in str(error.value)
     assert "reverse_reconstruction" not in str(error.value)  # composite-only
     assert not hasattr(required, "model_")  # the failed fit left nothing
+
+
+def test_multivariate_data_start_from_the_shipped_weights_but_the_input_kernels():
+    X = sine_batch(12, 20, 3)
+    ae = LSTMAutoencoderTransformer(pretrained=True, epochs=0, random_state=0).fit(X)
+    assert ae.pretrained_ is True
+    at_random = LSTMAutoencoderTransformer(pretrained=False, epochs=0, random_state=0)
+    at_random.fit(X)
+    shipped = shipped_weights()
+    for name in shipped_layers():
+        got = ae.model_.get_layer(name).get_weights()
+        if name in ("encoder_lstm_0", "encoder_backward_lstm_0"):
+            # The kernel that mixes the 3 features is the seeded random one.
+            random_kernel = at_random.model_.get_layer(name).get_weights()[0]
+            np.testing.assert_array_equal(got[0], random_kernel)
+            assert got[0].shape == (3, 256)
+            got, expected = got[1:], shipped[name][1:]
+        elif name == "reconstruction_output":
+            expected = [np.repeat(w, 3, axis=-1) for w in shipped[name]]
+        else:
+            expected = shipped[name]
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
+    # Each feature starts as the same standardized reconstruction.
+    unscale = ae.model_.get_layer("reconstruction_unstandardize")
+    rec = (ae.reconstruct(X) - unscale.mean.numpy()) / unscale.scale.numpy()
+    np.testing.assert_allclose(rec[..., 1], rec[..., 0], atol=1e-5)
+    np.testing.assert_allclose(rec[..., 2], rec[..., 0], atol=1e-5)
 
 
 @pytest.mark.parametrize("false", [False, np.False_])
