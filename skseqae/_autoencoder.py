@@ -80,7 +80,7 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         patience=10,
         callbacks=None,
         shuffle=True,
-        scale=True,
+        scale="auto",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -199,6 +199,12 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
 
     def _score_errors(self, seqs):
         errors = np.empty(len(seqs))
-        for index, inputs, (reconstruction,) in self._chunks(seqs, "reconstruction"):
+        moments = self._sequence_moments(seqs)
+        for index, inputs, (reconstruction,) in self._chunks(
+            seqs, "reconstruction", moments
+        ):
+            if moments is not None:  # back to the data's units
+                std = moments[1][index][:, None]
+                reconstruction, inputs = reconstruction * std, inputs * std
             errors[index] = sequence_mse(reconstruction, inputs, seqs.lengths[index])
         return errors

@@ -51,6 +51,13 @@ from ._window_codes import POOLINGS, resolve_pooling
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "elu", "selu", "gelu", "softsign", "linear"}
 OPTIMIZERS = {"adam", "adamw", "nadam", "rmsprop", "sgd"}
 ENCODINGS = {"last", "mean", "max", "mean_max", "last_mean_max"}
+#: ``scale="auto"`` standardizes each sequence on its own where, in some
+#: feature, the 90th percentile of the sequences' standard deviations is
+#: more than this many times the 10th (two orders of magnitude).
+SEQUENCE_SCALE_RANGE = 100.0
+#: A sequence's standard deviation is at least this fraction of the data
+#: set's (so constant sequences are not divided by 0).
+SEQUENCE_STD_FLOOR = 1e-6
 
 
 class _BaseSequenceAutoencoder(
@@ -83,7 +90,7 @@ class _BaseSequenceAutoencoder(
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, tuple, None],
         "shuffle": ["boolean"],
-        "scale": ["boolean"],
+        "scale": [StrOptions({"auto", "sequence"}), "boolean"],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "warm_start": ["boolean"],
@@ -105,6 +112,10 @@ class _BaseSequenceAutoencoder(
             )
         ),
         "_offset": array("f", "_n_step_features", finite=True),
+        "sequence_scaling_": boolean(),
+        # The data set's mean and standard deviation of each feature, to
+        # which each sequence's own are compared (with sequence_scaling_).
+        "_sequence_reference": optional(array("f", 2, "_n_step_features", finite=True)),
     }
     _optional_attributes = {"feature_names_in_": array("OU", "n_features_in_")}
     #: Values of parameters and attributes that states written before they
@@ -118,6 +129,8 @@ class _BaseSequenceAutoencoder(
         "window_pooling": None,
         "pretrained_": False,
         "_optimizer_state": None,
+        "sequence_scaling_": False,
+        "_sequence_reference": None,
     }
 
     def __init__(
@@ -196,6 +209,7 @@ class _BaseSequenceAutoencoder(
         resume = self.warm_start and getattr(self, "_spec", None) == spec
         rng = self._random_generator(self.n_iter_ if resume else 0)
         if not resume:
+            self._choose_sequence_scaling(seqs)
             self._build(spec, seqs, data, rng)
         if self.epochs:
             self._train(data, self._fit_settings(), rng)
@@ -237,6 +251,7 @@ class _BaseSequenceAutoencoder(
         data = self._training_data(seqs, **fit_params)
         rng = self._random_generator(0 if first else self.n_iter_)
         if first:
+            self._choose_sequence_scaling(seqs)
             self._build(self._spec_for(seqs, data), seqs, data, rng)
         settings = replace(
             self._fit_settings(), epochs=1, validation_fraction=None, patience=None
@@ -262,7 +277,7 @@ class _BaseSequenceAutoencoder(
         networks = build_networks(spec, seed, n_timesteps)
         if pretrained:
             load_into(networks.model, spec.n_features)
-        self._offset, scale = self._scaling(seqs)
+        self._offset, scale = self._scaling(self._network_input(seqs, offset=False))
         # At rest the Keras models take the data as it is (see _centred).
         networks.set_scaling(self._offset.astype(np.float32), scale)
         self.model_ = networks.model
@@ -283,7 +298,7 @@ class _BaseSequenceAutoencoder(
                 result = train(
                     self.model_,
                     self._spec,
-                    data.shifted(self._offset),
+                    data.shifted(*self._input_shift(data.inputs)),
                     replace(settings, initial_epoch=self.n_iter_),
                     rng,
                     type(self).__name__,
@@ -357,6 +372,48 @@ class _BaseSequenceAutoencoder(
         std[std < np.finfo(np.float32).tiny] = 1.0
         return mean, std.astype(np.float32)
 
+    def _choose_sequence_scaling(self, seqs):
+        """Set ``sequence_scaling_`` (and its reference) for a new fit on ``seqs``."""
+        use = self.scale == "sequence"
+        if self.scale == "auto":
+            _, std = seqs.sequence_moments(0.0)
+            use = any(
+                np.percentile(s[s > 0], 90) > SEQUENCE_SCALE_RANGE * np.percentile(s[s > 0], 10)
+                for s in std.T
+                if np.count_nonzero(s) >= 2
+            )
+        self.sequence_scaling_ = bool(use)
+        self._sequence_reference = None
+        if use:
+            mean, std = seqs.moments()
+            std[std < np.finfo(np.float32).tiny] = 1.0
+            self._sequence_reference = np.stack([mean, std])
+
+    def _sequence_moments(self, seqs):
+        """Each sequence's mean and standard deviation per feature (float64,
+        shape (n_sequences, n_features) each) where the fit standardizes
+        every sequence on its own (``sequence_scaling_``), else None."""
+        if not getattr(self, "sequence_scaling_", False):
+            return None
+        return seqs.sequence_moments(SEQUENCE_STD_FLOOR * self._sequence_reference[1])
+
+    def _input_shift(self, seqs, moments=None, offset=True):
+        """``(offset, scale)`` that turn ``seqs`` into what the network reads:
+        each feature less ``_offset`` (``offset=False``: not yet known), after
+        each sequence's own standardization where the fit does that."""
+        shift = self._offset if offset else np.zeros(seqs.n_features)
+        if moments is None:
+            moments = self._sequence_moments(seqs)
+        if moments is None:
+            return shift, None
+        mean, std = moments
+        # ((x - mean) / std - shift) folded into one offset and scale.
+        return mean + shift * std, std
+
+    def _network_input(self, seqs, moments=None, offset=True):
+        """``seqs`` as the network reads them (see :meth:`_input_shift`)."""
+        return seqs.shifted(*self._input_shift(seqs, moments, offset))
+
     def _fit_settings(self):
         from ._training import FitSettings
 
@@ -410,20 +467,34 @@ class _BaseSequenceAutoencoder(
             Each feature's training mean is subtracted in float64 first, so
             data with a large offset keeps its precision. After a fit on
             sequences longer than ``max_steps``, the statistics of the codes
-            of each sequence's windows follow (see ``window_pooling``).
+            of each sequence's windows follow (see ``window_pooling``). With
+            ``sequence_scaling_``, each sequence's mean and log standard
+            deviation per feature come last (relative to the training
+            data's: ``(mean - M) / S`` and ``log(std / S)``), the level and
+            size that its standardization took away.
         """
         seqs = self._validated(X)
-        features = None
-        for index, _, (codes,) in self._chunks(seqs, "encoder"):
-            if features is None:
-                features = np.empty((len(seqs), self._n_features_out))
+        moments = self._sequence_moments(seqs)
+        features = np.empty((len(seqs), self._n_features_out))
+        for index, _, (codes,) in self._chunks(seqs, "encoder", moments):
             features[index, : codes.shape[1]] = codes
         if self._spec.window_pooling is not None:
             from ._window_codes import window_features
 
-            shifted = seqs.shifted(self._offset)
-            features[:, self._spec.code_size :] = window_features(self, shifted)
+            shifted = self._network_input(seqs, moments)
+            features[:, self._spec.code_size : self._spec.n_features_out] = (
+                window_features(self, shifted)
+            )
+        if moments is not None:
+            features[:, self._spec.n_features_out :] = self._moment_features(*moments)
         return features
+
+    def _moment_features(self, mean, std):
+        """The features that say each sequence's level and size (see transform)."""
+        reference_mean, reference_std = self._sequence_reference
+        return np.hstack(
+            [(mean - reference_mean) / reference_std, np.log(std / reference_std)]
+        )
 
     def reconstruct(self, X):
         """Reconstruct each sequence through the encoder and decoder.
@@ -440,8 +511,11 @@ class _BaseSequenceAutoencoder(
             length for list input; NaN at the padded steps of padded input.
         """
         seqs = self._validated(X)
-        out = self._output(seqs.lengths, seqs.layout, seqs.width)
-        for index, _, (reconstruction,) in self._chunks(seqs, "reconstruction"):
+        moments = self._sequence_moments(seqs)
+        out = self._output(seqs.lengths, seqs.layout, seqs.width, moments)
+        for index, _, (reconstruction,) in self._chunks(
+            seqs, "reconstruction", moments
+        ):
             out.put(index, reconstruction)
         return out.result()
 
@@ -453,7 +527,9 @@ class _BaseSequenceAutoencoder(
         X : array-like of shape (n_sequences, n_features_out)
             Feature vectors, as returned by :meth:`transform`. The decoder
             reads the code (the first features); the statistics of window
-            codes that ``window_pooling`` adds do not enter the decoding.
+            codes that ``window_pooling`` adds do not enter the decoding;
+            with ``sequence_scaling_``, the last features (each sequence's
+            level and size) scale the decoded sequence back.
 
         Returns
         -------
@@ -474,7 +550,16 @@ class _BaseSequenceAutoencoder(
                 f"transform), got {Z.shape[1]}."
             )
         n_steps = self.n_timesteps_
-        out = self._output(np.full(len(Z), n_steps), "padded", n_steps)
+        moments = None
+        if self.sequence_scaling_:
+            reference_mean, reference_std = self._sequence_reference
+            f = self._n_step_features
+            levels, sizes = Z[:, -2 * f : -f], Z[:, -f:]
+            moments = (
+                levels * reference_std + reference_mean,
+                np.exp(sizes) * reference_std,
+            )
+        out = self._output(np.full(len(Z), n_steps), "padded", n_steps, moments)
         decode = partial(architecture(self._spec).run, "decoder", self._weights())
         code = Z[:, : self._spec.code_size]  # window statistics are not decoded
         for rows, decoded in iter_decoded(decode, code, n_steps, self._budget()):
@@ -525,18 +610,20 @@ class _BaseSequenceAutoencoder(
         check_is_fitted(self)
         return to_sequences(self, X, reset=False)
 
-    def _chunks(self, seqs, part):
+    def _chunks(self, seqs, part, moments=None):
         """``(index, inputs, outputs)`` of ``part`` (see ``Architecture.run``).
 
         One length-sorted chunk of ``seqs`` at a time, each feature's offset
-        subtracted in float64 (``inputs`` is that float32 chunk, NaN-padded);
-        outputs are float32 and offset-free (add ``_offset`` back).
+        subtracted in float64 (``inputs`` is that float32 chunk, NaN-padded),
+        after each sequence's standardization by ``moments``
+        (:meth:`_sequence_moments`) where the fit standardizes sequences;
+        outputs are float32 and offset-free (see :meth:`_output`).
         """
         from ._compiled import architecture
         from ._inference import iter_chunks
 
         run = partial(architecture(self._spec).run, part, self._weights())
-        return iter_chunks(run, seqs.shifted(self._offset), self._budget())
+        return iter_chunks(run, self._network_input(seqs, moments), self._budget())
 
     def _budget(self):
         from ._inference import step_budget
@@ -563,14 +650,22 @@ class _BaseSequenceAutoencoder(
             )
         return handles
 
-    def _output(self, lengths, layout, width):
+    def _output(self, lengths, layout, width, moments=None):
+        """Outputs of the network turned back into the data's units: plus
+        ``_offset``, then each sequence's ``moments`` where given."""
+        if moments is None:
+            return SequenceOutput(
+                lengths, layout, width, self._n_step_features, self._offset
+            )
+        offset, std = self._input_shift(None, moments)
         return SequenceOutput(
-            lengths, layout, width, self._n_step_features, self._offset
+            lengths, layout, width, self._n_step_features, None, (offset, std)
         )
 
     @property
     def _n_features_out(self):
-        return self._spec.n_features_out
+        extra = 2 * self._n_step_features if self.sequence_scaling_ else 0
+        return self._spec.n_features_out + extra
 
     @property
     def decoder_(self):

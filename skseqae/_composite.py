@@ -152,7 +152,7 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         patience=10,
         callbacks=None,
         shuffle=True,
-        scale=True,
+        scale="auto",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -258,9 +258,10 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         """
         seqs = self._validated(X)
         lengths = np.full(len(seqs), self.n_future)
-        out = self._output(lengths, seqs.layout, self.n_future)
+        moments = self._sequence_moments(seqs)
+        out = self._output(lengths, seqs.layout, self.n_future, moments)
         # Only the encoder and the future decoder run.
-        for index, _, (forecast,) in self._chunks(seqs, "future"):
+        for index, _, (forecast,) in self._chunks(seqs, "future", moments):
             out.put(index, forecast)
         return out.result()
 
@@ -393,13 +394,21 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
             )
         else:
             context, target = split_future(self, seqs, self.n_future)
-        target = target.shifted(self._offset)
+        # The future is scaled as its context is (by the context's moments).
+        moments = self._sequence_moments(context)
+        target = target.shifted(*self._input_shift(context, moments))
         w = float(self.future_weight)
         errors = np.empty(len(seqs))
-        for index, inputs, (rec, forecast) in self._chunks(context, "autoencoder"):
+        for index, inputs, (rec, forecast) in self._chunks(
+            context, "autoencoder", moments
+        ):
+            future = target.batch(index)
+            if moments is not None:  # back to the data's units
+                std = moments[1][index][:, None]
+                rec, inputs, forecast, future = (
+                    rec * std, inputs * std, forecast * std, future * std
+                )
             rec_error = sequence_mse(rec, inputs, context.lengths[index])
-            future_error = sequence_mse(
-                forecast, target.batch(index), target.lengths[index]
-            )
+            future_error = sequence_mse(forecast, future, target.lengths[index])
             errors[index] = (rec_error + w * future_error) / (1.0 + w)
         return errors

@@ -157,15 +157,27 @@ shuffle : bool, default={default}
     Shuffle the sequences each epoch (with the estimator's own random
     generator). Batches group sequences of similar length.""",
     "scale": """\
-scale : bool, default={default}
-    Standardize each feature (mean 0, standard deviation 1 over the
-    training steps) inside the model. The loss is measured in these
-    units, so features on different scales count alike and unscaled data
-    trains stably; outputs come back in the data's units. The mean is
-    subtracted in float64 before the cast to float32, so data far from
-    zero relative to its spread (``1e6 + 0.01 * x``) keeps its
-    precision. With False the network reads the values as they are, in
-    float32: only for data already on a common scale.""",
+scale : "auto", "sequence" or bool, default={default}
+    How the network's input is scaled. ``True``: standardize each feature
+    (mean 0, standard deviation 1 over all training steps) inside the
+    model. The loss is measured in these units, so features on different
+    scales count alike and unscaled data trains stably; outputs come back
+    in the data's units. The mean is subtracted in float64 before the
+    cast to float32, so data far from zero relative to its spread
+    (``1e6 + 0.01 * x``) keeps its precision. ``"sequence"``: standardize
+    each sequence's features by its own mean and standard deviation
+    (the future of the composite by its context's), so that the network
+    reads every sequence's shape at one size, however the sizes differ;
+    ``transform`` adds each sequence's level and size as features (see
+    there), reconstructions and forecasts are scaled back, and
+    ``score_samples`` stays in the data's units. ``"auto"``: ``"sequence"``
+    where, in some feature, the training sequences' standard deviations
+    span more than two orders of magnitude (90th percentile over 10th),
+    which dataset-wide standardization would squash to near zero for the
+    small ones, else ``True``; ``sequence_scaling_`` says which. Models
+    standardizing each sequence do not export to ONNX. ``False``: the
+    network reads the values as they are, in float32: only for data
+    already on a common scale.""",
     "random_state": """\
 random_state : int, RandomState instance or None, default={default}
     Seeds weight initialisation, dropout, the validation split and
@@ -191,6 +203,10 @@ ATTRIBUTES = {
     "n_iter_": """\
 n_iter_ : int
     Number of epochs run.""",
+    "sequence_scaling_": """\
+sequence_scaling_ : bool
+    Whether the fit standardizes each sequence on its own (see
+    ``scale``).""",
     "pretrained_": """\
 pretrained_ : bool
     Whether the fit started from the pretrained weights (see

@@ -271,6 +271,14 @@ def _checked_spec(autoencoder):
             "the exporter does not write. Refit with window_pooling=None (the "
             "averaged sequence's code alone), or serve the model with transform."
         )
+    if getattr(autoencoder, "sequence_scaling_", False):
+        raise ValueError(
+            f"to_onnx cannot export this {name}: it standardizes each sequence on "
+            "its own (sequence_scaling_=True; scale='auto' chooses that where the "
+            "training sequences' sizes span more than two orders of magnitude), "
+            "which the exporter does not write. Refit with scale=True, or serve "
+            "the model with transform."
+        )
     for field in dataclasses.fields(spec):
         value = getattr(spec, field.name)
         if field.name in _KNOWN_SPEC_FIELDS or value == field.default:

@@ -68,7 +68,7 @@ def starts_pretrained(estimator, spec):
     got = f"{field}={value!r} instead of {needed!r}"
     needs = (
         "units=64, activation='tanh', "
-        "encoding='last_mean_max', bidirectional=True, scale=True"
+        "encoding='last_mean_max', bidirectional=True, scale other than False"
     )
     if spec.n_future:
         needs += ", reverse_reconstruction=False, conditional=False"

@@ -56,19 +56,32 @@ class Sequences:
         First time step of each sequence in ``values`` or ``arrays``: views
         such as the contexts and futures of :func:`split_future` share the
         user's data. None means 0 for every sequence.
-    offset : ndarray of shape (n_features,), default=None
-        Subtracted (in float64) from every value :meth:`batch` returns.
+    offset : ndarray of shape (n_features,) or (n_sequences, n_features), \
+            default=None
+        Subtracted (in float64) from every value :meth:`batch` returns: one
+        per feature, or one per sequence and feature.
+    scale : ndarray of shape (n_sequences, n_features), default=None
+        Each sequence's features are divided by these (in float64, after
+        subtracting ``offset``): per-sequence standardization.
     """
 
     def __init__(
-        self, values, lengths, layout, arrays=None, *, starts=None, offset=None
+        self,
+        values,
+        lengths,
+        layout,
+        arrays=None,
+        *,
+        starts=None,
+        offset=None,
+        scale=None,
     ):
         self._values, self._arrays = values, arrays
         self.lengths, self.layout = np.asarray(lengths, dtype=np.int64), layout
         self._is_view = starts is not None
         n = len(self.lengths)
         self.starts = np.zeros(n, np.int64) if starts is None else starts
-        self.offset = offset
+        self.offset, self.scale = offset, scale
 
     @property
     def values(self):
@@ -77,7 +90,12 @@ class Sequences:
         Builds the whole padded array: for small data and tests. The
         estimators read their input through :meth:`batch`, one chunk at a time.
         """
-        raw = self._values is not None and not self._is_view and self.offset is None
+        raw = (
+            self._values is not None
+            and not self._is_view
+            and self.offset is None
+            and self.scale is None
+        )
         if raw:
             return np.asarray(self._values, dtype=np.float32)
         return self.batch(np.arange(len(self)))
@@ -104,7 +122,7 @@ class Sequences:
             out = np.full((len(index), width, self.n_features), np.nan, dtype)
             for row, (i, n) in enumerate(zip(index, lengths)):
                 start = self.starts[i]
-                self._shift(self._arrays[i][start : start + n], out[row, :n])
+                self._shift(self._arrays[i][start : start + n], out[row, :n], i)
             return out
         starts = self.starts[index]
         if starts.any():
@@ -113,19 +131,29 @@ class Sequences:
             rows = self._values[index[:, None], steps]
         else:
             rows = self._values[index, :width]
-        out = self._shift(rows, np.empty(rows.shape, dtype))
+        out = self._shift(rows, np.empty(rows.shape, dtype), index[:, None, None])
         out[np.arange(width)[None, :] >= lengths[:, None]] = np.nan
         return out
 
-    def _shift(self, source, out):
-        if self.offset is None:
+    def _shift(self, source, out, rows):
+        """``out[...] = (source - offset) / scale``; ``rows`` indexes the
+        per-sequence arrays for ``source`` (an int for one sequence)."""
+        offset = self.offset
+        if offset is not None and offset.ndim == 2:
+            offset = offset[rows if np.ndim(rows) == 0 else rows[..., 0]]
+        if self.scale is not None:
+            scale = self.scale[rows if np.ndim(rows) == 0 else rows[..., 0]]
+            shifted = source if offset is None else np.subtract(source, offset)
+            np.divide(shifted, scale, out=out, casting="same_kind")
+        elif offset is None:
             out[...] = source
         else:
-            np.subtract(source, self.offset, out=out, casting="same_kind")
+            np.subtract(source, offset, out=out, casting="same_kind")
         return out
 
-    def shifted(self, offset):
-        """The same sequences (no copy), with ``offset`` subtracted by :meth:`batch`."""
+    def shifted(self, offset, scale=None):
+        """The same sequences (no copy), with ``offset`` subtracted by
+        :meth:`batch` and, if given, divided by the per-sequence ``scale``."""
         return Sequences(
             self._values,
             self.lengths,
@@ -133,7 +161,28 @@ class Sequences:
             self._arrays,
             starts=self.starts if self._is_view else None,
             offset=None if offset is None else np.asarray(offset, np.float64),
+            scale=None if scale is None else np.asarray(scale, np.float64),
         )
+
+    def sequence_moments(self, floor):
+        """Each sequence's mean and standard deviation per feature, over its
+        real steps, in float64 (of the values :meth:`batch` gives).
+
+        A standard deviation below ``floor`` (per feature) is raised to it,
+        so constant sequences are divided by ``floor``, not by 0.
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_sequences, n_features), float64
+        """
+        n, f = len(self), self.n_features
+        mean, std = np.empty((n, f)), np.empty((n, f))
+        for index in self.chunks(max(1, (4 << 20) // (8 * f))):
+            values = self.batch(index, np.float64)
+            m = np.nanmean(values, axis=1)
+            mean[index] = m
+            std[index] = np.sqrt(np.nanmean(np.square(values - m[:, None]), axis=1))
+        return mean, np.maximum(std, floor)
 
     def view(self, starts, lengths):
         """Part of each sequence (no copy): ``lengths[i]`` steps from ``starts[i]``."""
@@ -144,6 +193,7 @@ class Sequences:
             self._arrays,
             starts=self.starts + np.asarray(starts, np.int64),
             offset=self.offset,
+            scale=self.scale,
         )
 
     def windows(self, size):
@@ -173,7 +223,8 @@ class Sequences:
             "list",
             [source[i] for i in owner],
             starts=self.starts[owner] + starts,
-            offset=self.offset,
+            offset=_per_row(self.offset, owner),
+            scale=_per_row(self.scale, owner),
         )
         return windows, counts
 
@@ -226,6 +277,11 @@ class Sequences:
 
     def __len__(self):
         return len(self.lengths)
+
+
+def _per_row(values, owner):
+    """Per-sequence ``values`` (2-D) taken for each window's ``owner``."""
+    return values[owner] if values is not None and values.ndim == 2 else values
 
 
 def length_chunks(sorted_lengths, max_steps):
@@ -369,10 +425,18 @@ class SequenceOutput:
         Features per step.
     offset : ndarray of shape (n_features,) or None
         Added to every value written.
+    sequence_moments : tuple of two ndarrays of shape (n_sequences, \
+            n_features), default=None
+        Each output sequence's mean and standard deviation, when the
+        network reads per-sequence standardized data: values are multiplied
+        by the standard deviation and the mean added, before ``offset``.
     """
 
-    def __init__(self, lengths, layout, width, n_features, offset=None):
+    def __init__(
+        self, lengths, layout, width, n_features, offset=None, sequence_moments=None
+    ):
         self.lengths, self.layout, self.offset = lengths, layout, offset
+        self.sequence_moments = sequence_moments
         if layout == "list":
             self._out = [None] * len(lengths)
         else:
@@ -381,6 +445,9 @@ class SequenceOutput:
     def put(self, index, values):
         """Write the outputs ``values`` (padded, float32) of the sequences ``index``."""
         values = values.astype(np.float64)
+        if self.sequence_moments is not None:
+            mean, std = self.sequence_moments
+            values = values * std[index][:, None] + mean[index][:, None]
         if self.offset is not None:
             values += self.offset
         lengths = self.lengths[index]

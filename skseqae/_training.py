@@ -49,11 +49,13 @@ class TrainingData:
         """Padded length of the inputs (the array's time axis, or the longest)."""
         return self.inputs.width
 
-    def shifted(self, offset):
-        """The same data with ``offset`` subtracted (in float64) from every batch."""
-        inputs = self.inputs.shifted(offset)
+    def shifted(self, offset, scale=None):
+        """The same data with ``offset`` subtracted (in float64) from every
+        batch, then divided by the per-sequence ``scale`` if given."""
+        inputs = self.inputs.shifted(offset, scale)
         targets = tuple(
-            inputs if t is self.inputs else t.shifted(offset) for t in self.targets
+            inputs if t is self.inputs else t.shifted(offset, scale)
+            for t in self.targets
         )
         return TrainingData(inputs, targets)
 

@@ -34,7 +34,9 @@ ESTIMATORS = {
     "transformer": lambda: LSTMAutoencoderTransformer(**TINY),
     "composite": lambda: CompositeLSTMAutoencoder(n_future=2, **TINY),
 }
-INPUTS = ("2d", "3d", "ragged")
+#: "wide": sizes over six orders of magnitude, so scale="auto" standardizes
+#: each sequence on its own (its moments and features must load too).
+INPUTS = ("2d", "3d", "ragged", "wide")
 FORMATS = ("pickle", "joblib", "cloudpickle", "skops", "skseqae")
 #: One fresh interpreter per group; each group's first format loads first.
 GROUPS = (("pickle", "joblib", "cloudpickle"), ("skops", "skseqae"))
@@ -123,7 +125,13 @@ LOADER = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def inputs(X2d, X3d, ragged):
-    return {"2d": X2d[:16], "3d": X3d[:16], "ragged": ragged[:12]}
+    wide = X3d[:16] * np.logspace(-3, 3, 16)[:, None, None]
+    return {"2d": X2d[:16], "3d": X3d[:16], "ragged": ragged[:12], "wide": wide}
+
+
+def test_the_wide_input_is_fitted_standardizing_each_sequence(fitted):
+    for (_, kind), est in fitted.items():
+        assert est.sequence_scaling_ is (kind == "wide")
 
 
 @pytest.fixture(scope="module")

@@ -207,6 +207,8 @@ def test_fresh_interpreter_reads_the_shipped_weights_and_loads_a_fit(tmp_path, u
         import pickle, sys
         import numpy as np
         from skseqae import LSTMAutoencoderTransformer
+        # Importing the package reads no weights.
+        assert "skseqae._pretrained" not in sys.modules
         X = np.load(sys.argv[1])
         loaded = pickle.loads(open({str(path)!r}, "rb").read())
         fresh = LSTMAutoencoderTransformer(epochs=0).fit(X)
