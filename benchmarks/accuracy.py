@@ -15,11 +15,11 @@ For each bundled classification set it reports, on the test split:
   epochs=1)``, one epoch from random weights;
 - ``pretrained=False``: the defaults but from random weights (the defaults
   before the pretrained weights);
-- ``epochs=0``: the initial network as it is: the pretrained one on
-  univariate sets, a random one on the multivariate sets (BasicMotions,
-  JapaneseVowels, CardanoSentiment), where the pretrained weights do not fit;
-- the defaults: ``LSTMAutoencoderTransformer()``, which on univariate sets
-  starts from the pretrained weights and trains on the set;
+- ``epochs=0``: the initial network as it is: the pretrained one (on the
+  multivariate sets, BasicMotions, JapaneseVowels and CardanoSentiment,
+  with random input weights mixing the channels);
+- the defaults: ``LSTMAutoencoderTransformer()``, which starts from the
+  pretrained weights and trains on the set;
 
 both autoencoders followed by StandardScaler and ``LogisticRegression`` and
 run with 3 seeds (mean ± standard deviation), with the mean fit time. For the
