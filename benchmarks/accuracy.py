@@ -17,7 +17,8 @@ For each bundled classification set it reports, on the test split:
   before the pretrained weights);
 - ``epochs=0``: the initial network as it is: the pretrained one (on the
   multivariate sets, BasicMotions, JapaneseVowels and CardanoSentiment,
-  with random input weights mixing the channels);
+  the pretrained encoder with random input weights mixing the channels,
+  and a random decoder);
 - the defaults: ``LSTMAutoencoderTransformer()``, which starts from the
   pretrained weights and trains on the set;
 

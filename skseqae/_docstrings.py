@@ -92,9 +92,10 @@ pretrained : "auto" or bool, default={default}
     instead of random ones, so that the features do not depend on one
     small data set alone. They fit ``units=64``, ``activation="tanh"``,
     ``encoding="last_mean_max"``, ``bidirectional=True`` and
-    ``scale=True``, with any number of features: for multivariate
-    sequences the encoder's input weights, which mix the features, start
-    at random and the rest from the pretrained ones. ``"auto"`` uses them where
+    ``scale`` other than False, with any number of features: for
+    multivariate sequences the encoder starts from them but for its input
+    weights, which mix the features, and the decoder starts at random.
+    ``"auto"`` uses them where
     they fit and random weights elsewhere; ``True`` requires them (a
     ``ValueError`` says which parameter keeps them from fitting);
     ``False`` never uses them. ``pretrained_`` says what a fit did. With
