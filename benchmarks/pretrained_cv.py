@@ -80,10 +80,11 @@ over the data set), for the record of how ``pretrained="auto"`` was chosen:
 | mean of the seven | 0.723 | 0.768 | 0.767 |
 | Covid3Month (RMSE) | 0.493 (2 s) | 0.497 (0 s) | 0.158 (1 s) |
 
-Standardized over the data set, Covid3Month's CV RMSE was set by its worst fold, where the ridge regression
-extrapolates to series far outside the other folds' range (its targets lie
-in 0-0.18; with the shipped recipe the three folds scored 0.036, 0.049 and
-0.39, the last with a prediction of 2.67): read it as noise, not as a gain.
+Standardized over the data set, Covid3Month's CV RMSE was set by its worst
+fold, where the ridge regression extrapolates to series far outside the
+other folds' range (its targets lie in 0-0.18; with the shipped recipe the
+three folds scored 0.036, 0.049 and 0.39, the last with a prediction of
+2.67): read it as noise, not as a gain.
 
 ``--one-class`` (ROC AUC; the pretrained network as it is reconstructs any
 z-normalized series about as well, so it scores no anomaly: training on
@@ -121,10 +122,10 @@ while the autoencoders' reconstruction errors were about those of the
 shipped recipe's); as it is, 0.722, 0.933, 0.961, 0.955, 0.760, 0.409,
 0.433 (mean 0.739) and 0.112.
 
-On the earlier code, ``pretrained="auto"`` became the default: the features as good as the
-pretrained network's as it is (0.767 against 0.768) and better than random
-weights' (0.723), and a reconstruction trained on the user's data for
-anomaly scores (mean AUC 0.808 against 0.698; ArrowHead and
+On the earlier code, ``pretrained="auto"`` became the default: the features
+as good as the pretrained network's as it is (0.767 against 0.768) and
+better than random weights' (0.723), and a reconstruction trained on the
+user's data for anomaly scores (mean AUC 0.808 against 0.698; ArrowHead and
 ItalyPowerDemand lost 0.229 and 0.055, ACSF1's 0.037 came from a fit on 7
 sequences). The one-class fits use 7-59 sequences: their AUCs swing widely
 (between the two codes ACSF1's fell from 0.937 to 0.626 and GunPoint's from

@@ -377,10 +377,11 @@ class _BaseSequenceAutoencoder(
         use = self.scale == "sequence"
         if self.scale == "auto":
             _, std = seqs.sequence_moments(0.0)
+            # Per feature, over the sequences that vary at all.
+            spreads = [s[s > 0] for s in std.T if np.count_nonzero(s) >= 2]
             use = any(
-                np.percentile(s[s > 0], 90) > SEQUENCE_SCALE_RANGE * np.percentile(s[s > 0], 10)
-                for s in std.T
-                if np.count_nonzero(s) >= 2
+                np.percentile(s, 90) > SEQUENCE_SCALE_RANGE * np.percentile(s, 10)
+                for s in spreads
             )
         self.sequence_scaling_ = bool(use)
         self._sequence_reference = None

@@ -405,9 +405,8 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
             future = target.batch(index)
             if moments is not None:  # back to the data's units
                 std = moments[1][index][:, None]
-                rec, inputs, forecast, future = (
-                    rec * std, inputs * std, forecast * std, future * std
-                )
+                outputs = (rec, inputs, forecast, future)
+                rec, inputs, forecast, future = (a * std for a in outputs)
             rec_error = sequence_mse(rec, inputs, context.lengths[index])
             future_error = sequence_mse(forecast, future, target.lengths[index])
             errors[index] = (rec_error + w * future_error) / (1.0 + w)

@@ -131,18 +131,16 @@ class Sequences:
             rows = self._values[index[:, None], steps]
         else:
             rows = self._values[index, :width]
-        out = self._shift(rows, np.empty(rows.shape, dtype), index[:, None, None])
+        out = self._shift(rows, np.empty(rows.shape, dtype), index)
         out[np.arange(width)[None, :] >= lengths[:, None]] = np.nan
         return out
 
     def _shift(self, source, out, rows):
-        """``out[...] = (source - offset) / scale``; ``rows`` indexes the
-        per-sequence arrays for ``source`` (an int for one sequence)."""
-        offset = self.offset
-        if offset is not None and offset.ndim == 2:
-            offset = offset[rows if np.ndim(rows) == 0 else rows[..., 0]]
-        if self.scale is not None:
-            scale = self.scale[rows if np.ndim(rows) == 0 else rows[..., 0]]
+        """``out[...] = (source - offset) / scale`` for the sequences
+        ``rows`` of ``source``: one (an int, ``source`` of shape (T, F)) or
+        an index array (``source`` of shape (len(rows), T, F))."""
+        offset, scale = (_of_rows(v, rows) for v in (self.offset, self.scale))
+        if scale is not None:
             shifted = source if offset is None else np.subtract(source, offset)
             np.divide(shifted, scale, out=out, casting="same_kind")
         elif offset is None:
@@ -277,6 +275,14 @@ class Sequences:
 
     def __len__(self):
         return len(self.lengths)
+
+
+def _of_rows(values, rows):
+    """Per-feature ``values`` as they are; per-sequence ones (2-D) for
+    ``rows`` (see ``Sequences._shift``), shaped to broadcast over time."""
+    if values is None or values.ndim == 1:
+        return values
+    return values[rows] if np.ndim(rows) == 0 else values[rows][:, None]
 
 
 def _per_row(values, owner):
