@@ -175,10 +175,9 @@ scale : "auto", "sequence" or bool, default={default}
     where, in some feature, the training sequences' standard deviations
     span more than two orders of magnitude (90th percentile over 10th),
     which dataset-wide standardization would squash to near zero for the
-    small ones, else ``True``; ``sequence_scaling_`` says which. Models
-    standardizing each sequence do not export to ONNX. ``False``: the
-    network reads the values as they are, in float32: only for data
-    already on a common scale.""",
+    small ones, else ``True``; ``sequence_scaling_`` says which.
+    ``False``: the network reads the values as they are, in float32: only
+    for data already on a common scale.""",
     "random_state": """\
 random_state : int, RandomState instance or None, default={default}
     Seeds weight initialisation, dropout, the validation split and

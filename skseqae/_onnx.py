@@ -271,14 +271,6 @@ def _checked_spec(autoencoder):
             "the exporter does not write. Refit with window_pooling=None (the "
             "averaged sequence's code alone), or serve the model with transform."
         )
-    if getattr(autoencoder, "sequence_scaling_", False):
-        raise ValueError(
-            f"to_onnx cannot export this {name}: it standardizes each sequence on "
-            "its own (sequence_scaling_=True; scale='auto' chooses that where the "
-            "training sequences' sizes span more than two orders of magnitude), "
-            "which the exporter does not write. Refit with scale=True, or serve "
-            "the model with transform."
-        )
     for field in dataclasses.fields(spec):
         value = getattr(spec, field.name)
         if field.name in _KNOWN_SPEC_FIELDS or value == field.default:
@@ -399,9 +391,13 @@ class _Inputs:
 
     raw: str  # (T, n, F), the input as given, with its NaN padding
     values: str  # (T, n, F) float32, standardized, zeros at padding
-    offset: str  # (F,) float64: the training mean, which the decoders add back
+    offset: str  # float64, which the decoders add back: the training mean (F,),
+    # or with sequence_scaling_ each sequence's (1, n, F) (see _sequence_scaled)
     lengths: str  # (n,) int32
     n_steps: str  # (1,) int64: T
+    raw64: str = None  # (T, n, F) float64, the input
+    scale: str = None  # (1, n, F) float64: each sequence's std, or None
+    moments: str = None  # (n, 2F) float32: the level and size features, or None
 
 
 def _autoencoder_model(autoencoder, opset, score_samples, forecast, input_dtype):
@@ -430,17 +426,19 @@ def _autoencoder_model(autoencoder, opset, score_samples, forecast, input_dtype)
         g, autoencoder, layers["standardize"], "sequences", future_bad
     )
     encoded = _encode(g, spec, layers, inputs, inputs.lengths)
-    g.nodes.append(helper.make_node("Identity", [encoded.code], ["features"]))
-    outputs = [_output("features", TensorProto.FLOAT, ["n", spec.code_size])]
+    features = encoded.code
+    if inputs.moments is not None:  # sequence_scaling_: level and size follow
+        features = g.op("Concat", features, inputs.moments, axis=1)
+    g.nodes.append(helper.make_node("Identity", [features], ["features"]))
+    width = autoencoder._n_features_out
+    outputs = [_output("features", TensorProto.FLOAT, ["n", width])]
     if score_samples:
         scores = _scores(g, autoencoder, spec, layers, inputs, encoded, future)
         g.nodes.append(helper.make_node("Identity", [scores], ["score_samples"]))
         outputs.append(_output("score_samples", TensorProto.DOUBLE, ["n"]))
     if forecast:
         steps = g.const(np.array([spec.n_future], np.int64))
-        predicted = _decoder(
-            g, layers, "future", encoded.code, steps, "", inputs.offset
-        )
+        predicted = _decoder(g, layers, "future", encoded.code, steps, "", inputs)
         g.nodes.append(
             helper.make_node("Transpose", [predicted], ["forecast"], perm=[1, 0, 2])
         )
@@ -503,14 +501,70 @@ def _standardize(g, autoencoder, layer, x, future_bad=None):
         _count(g, g.op("Equal", lengths, g.const(np.int32(0)))),  # all NaN
     ]
     lengths = _guarded(g, lengths, bad + ([future_bad] if future_bad else []))
+    inputs = _Inputs(
+        raw=raw,
+        values=None,
+        offset=None,
+        lengths=lengths,
+        n_steps=n_steps,
+        raw64=raw64,
+    )
+    return _network_values(g, autoencoder, layer, inputs, lengths)
+
+
+def _network_values(g, autoencoder, layer, inputs, lengths):
+    """``inputs`` with the values the network reads from sequences of
+    ``lengths`` steps: each feature less the training offset, after each
+    sequence's standardization (over those steps) with ``sequence_scaling_``,
+    as ``_BaseSequenceAutoencoder._input_shift``."""
+    from onnx import TensorProto
+
     offset = getattr(autoencoder, "_offset", None)
     offset = g.const(np.asarray(layer.mean if offset is None else offset, np.float64))
-    centred = g.op("Cast", g.op("Sub", raw64, offset), to=TensorProto.FLOAT)
+    scale = moments = None
+    if getattr(autoencoder, "sequence_scaling_", False):
+        offset, scale, moments = _sequence_scaled(
+            g, autoencoder, inputs.raw64, inputs.n_steps, lengths, offset
+        )
+        shifted = g.op("Div", g.op("Sub", inputs.raw64, offset), scale)
+    else:
+        shifted = g.op("Sub", inputs.raw64, offset)
+    centred = g.op("Cast", shifted, to=TensorProto.FLOAT)
     z = g.op("Div", centred, g.const(_weights(layer.scale), "scale"))
     values = g.op("Where", g.op("IsNaN", z), g.const(np.float32(0)), z)
-    return _Inputs(
-        raw=raw, values=values, offset=offset, lengths=lengths, n_steps=n_steps
+    return dataclasses.replace(
+        inputs, values=values, offset=offset, scale=scale, moments=moments
     )
+
+
+def _sequence_scaled(g, autoencoder, raw64, n_steps, lengths, shift):
+    """Each sequence's offset and std (1, n, F), float64, folding the
+    training ``shift`` in as ``_input_shift`` does, and the level and log
+    size features (n, 2F) float32, as ``transform`` computes them."""
+    from onnx import TensorProto
+
+    from ._base import SEQUENCE_STD_FLOOR
+
+    reference_mean, reference_std = autoencoder._sequence_reference
+    inside = _step_mask(g, n_steps, lengths)  # (T, n, 1)
+    count = g.op("Cast", g.unsqueeze(lengths, [0, 2]), to=TensorProto.DOUBLE)
+    zero = g.const(np.float64(0))
+    mean = g.op(
+        "Div", g.reduce("ReduceSum", g.op("Where", inside, raw64, zero), [0], 1), count
+    )
+    deviation = g.op("Where", inside, g.op("Sub", raw64, mean), zero)
+    variance = g.op(
+        "Div", g.reduce("ReduceSum", g.op("Mul", deviation, deviation), [0], 1), count
+    )
+    floor = g.const(np.asarray(SEQUENCE_STD_FLOOR * reference_std, np.float64))
+    std = g.op("Max", g.op("Sqrt", variance), floor)
+    offset = g.op("Add", mean, g.op("Mul", shift, std))
+    level = g.op(
+        "Div", g.op("Sub", mean, g.const(reference_mean)), g.const(reference_std)
+    )
+    size = g.op("Log", g.op("Div", std, g.const(reference_std)))
+    moments = g.squeeze(g.op("Concat", level, size, axis=2), [0])
+    return offset, std, g.op("Cast", moments, to=TensorProto.FLOAT)
 
 
 #: The input check's node name: onnxruntime's error message quotes it.
@@ -743,11 +797,12 @@ def _readout(g, encoding, states, last, lengths):
 # ------------------------------------------------------------------ decoders
 
 
-def _decoder(g, layers, prefix, code, n_steps, lengths, offset):
+def _decoder(g, layers, prefix, code, n_steps, lengths, inputs):
     """``{prefix}`` decoder: code (n, C) repeated ``n_steps`` times -> (T, n, F).
 
-    The output is float64: the float32 network's output plus the float64
-    ``offset``, as the estimators compute it.
+    The output is float64: the float32 network's output (times each
+    sequence's std with ``sequence_scaling_``) plus the float64 offset of
+    ``inputs``, as the estimators compute it.
     """
     from onnx import TensorProto
 
@@ -756,8 +811,10 @@ def _decoder(g, layers, prefix, code, n_steps, lengths, offset):
     x, _ = _lstm_stack(g, layers, prefix, x, lengths)
     x = _dense(g, layers[f"{prefix}_output"], x)
     scale = _weights(layers[f"{prefix}_unstandardize"].scale)
-    x = g.op("Mul", x, g.const(scale, "scale"))
-    return g.op("Add", g.op("Cast", x, to=TensorProto.DOUBLE), offset)
+    x = g.op("Cast", g.op("Mul", x, g.const(scale, "scale")), to=TensorProto.DOUBLE)
+    if inputs.scale is not None:
+        x = g.op("Mul", x, inputs.scale)
+    return g.op("Add", x, inputs.offset)
 
 
 def _dense(g, layer, x):
@@ -799,9 +856,7 @@ def _scores(g, autoencoder, spec, layers, inputs, encoded, future=None):
     if future is not None:
         rec = _reconstruction_error(g, spec, layers, inputs, encoded, inputs.lengths)
         steps = g.const(np.array([spec.n_future], np.int64))
-        predicted = _decoder(
-            g, layers, "future", encoded.code, steps, "", inputs.offset
-        )
+        predicted = _decoder(g, layers, "future", encoded.code, steps, "", inputs)
         count = g.const(np.float64(spec.n_future * spec.n_features))
         fut = _mse(g, predicted, future, None, count)
         return _weighted_score(g, rec, fut, weight)
@@ -810,6 +865,8 @@ def _scores(g, autoencoder, spec, layers, inputs, encoded, future=None):
     context = g.op("Sub", inputs.lengths, g.const(np.int32(spec.n_future)))
     usable = g.op("Greater", context, g.const(np.int32(0)))
     context = g.op("Max", context, g.const(np.int32(1)))
+    if inputs.scale is not None:  # each context standardized by its own moments
+        inputs = _network_values(g, autoencoder, layers["standardize"], inputs, context)
     encoded = _encode(g, spec, layers, inputs, context)
     rec = _reconstruction_error(g, spec, layers, inputs, encoded, context)
     fut = _future_error(g, spec, layers, inputs, encoded.code, context)
@@ -838,7 +895,7 @@ def _reconstruction_error(g, spec, layers, inputs, encoded, lengths):
         encoded.code,
         encoded.n_steps,
         encoded.lengths,
-        inputs.offset,
+        inputs,
     )
     if spec.reverse:
         lengths64 = g.op("Cast", encoded.lengths, to=TensorProto.INT64)
@@ -854,17 +911,17 @@ def _reconstruction_error(g, spec, layers, inputs, encoded, lengths):
     return _mse(g, rec, inputs.raw, mask, count)
 
 
-def _forecast(g, spec, layers, code, offset):
+def _forecast(g, spec, layers, code, inputs):
     """The future decoder's ``n_future`` steps from ``code``: (n_future, n, F)."""
     steps = g.const(np.array([spec.n_future], np.int64))
-    return _decoder(g, layers, "future", code, steps, "", offset)
+    return _decoder(g, layers, "future", code, steps, "", inputs)
 
 
 def _future_error(g, spec, layers, inputs, code, context):
     """Error of the future decoder on the ``n_future`` steps after ``context``."""
     from onnx import TensorProto
 
-    forecast = _forecast(g, spec, layers, code, inputs.offset)
+    forecast = _forecast(g, spec, layers, code, inputs)
     start = g.op("Cast", context, to=TensorProto.INT64)
     steps = g.const(np.arange(spec.n_future, dtype=np.int64).reshape(-1, 1, 1))
     index = g.op("Add", steps, g.op("Reshape", start, g.const(np.array([1, -1, 1]))))
@@ -886,7 +943,7 @@ def _append_pipeline(proto, rest, autoencoder, opset):
     from sklearn.base import is_classifier
 
     options = {id(s): {"zipmap": False} for _, s in rest.steps if is_classifier(s)}
-    width = autoencoder._spec.code_size
+    width = autoencoder._n_features_out
     try:
         tail = convert_sklearn(
             rest,

@@ -139,6 +139,41 @@ def test_float64_input_keeps_a_large_offset(ragged):
     np.testing.assert_allclose(scores, estimator.score_samples(X), rtol=RTOL, atol=1e-9)
 
 
+@pytest.mark.parametrize(
+    "Estimator, params",
+    [(LSTMAutoencoderTransformer, {}), (CompositeLSTMAutoencoder, {"n_future": 2})],
+)
+def test_sequences_standardized_each_on_their_own_export(
+    Estimator, params, X3d, ragged
+):
+    """scale="auto" on sizes over six orders of magnitude: each sequence's
+    moments in the graph, its level and size among the features."""
+    sizes = np.logspace(-3, 3, len(ragged))
+    wide = [(s * k + 5 * k).astype(np.float32) for s, k in zip(ragged, sizes)]
+    estimator = Estimator(**TINY, **params).fit(wide)
+    assert estimator.sequence_scaling_
+    X = padded(wide)
+    _check_same(estimator, [X, X[:1], X3d * np.float32(1e3)])
+    if params:
+        forecast = _run(estimator, X, forecast=True)[1]
+        np.testing.assert_allclose(forecast, estimator.predict(X), rtol=RTOL, atol=ATOL)
+
+
+def test_pipeline_on_sequences_standardized_each(ragged):
+    sizes = np.logspace(-3, 3, len(ragged))
+    wide = [(s * k).astype(np.float32) for s, k in zip(ragged, sizes)]
+    y = np.arange(len(wide)) % 2
+    pipe = make_pipeline(
+        LSTMAutoencoderTransformer(**TINY), StandardScaler(), LogisticRegression()
+    ).fit(wide, y)
+    assert pipe[0].sequence_scaling_
+    labels, probabilities = _run(pipe, padded(wide))
+    np.testing.assert_array_equal(labels, pipe.predict(wide))
+    np.testing.assert_allclose(
+        probabilities, pipe.predict_proba(wide), rtol=1e-5, atol=1e-6
+    )
+
+
 def test_longer_sequences_than_training(tiny):
     X = np.sin(np.linspace(0, 20, 60)).astype(np.float32)[None, :, None]
     X = np.repeat(X, 2, axis=2)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer, to_onnx
+from skseqae import CompositeLSTMAutoencoder, LSTMAutoencoderTransformer
 
 from .conftest import ragged_batch, sine_batch
 
@@ -134,9 +134,3 @@ def test_the_composite_forecasts_each_sequence_at_its_own_scale():
         model.predict(X[:, :26] * 1e3), forecast * 1e3, rtol=1e-4, atol=1e-6
     )
     assert np.isfinite(model.score_samples(X)).all()
-
-
-def test_onnx_export_says_how_to_refit():
-    ae = LSTMAutoencoderTransformer(scale="sequence", **TINY).fit(sine_batch(8, 10))
-    with pytest.raises(ValueError, match="Refit with scale=True"):
-        to_onnx(ae)
