@@ -24,7 +24,8 @@ from ._state import boolean, register
         """,
         "pretrained": """
             Here they start the encoder and the reconstruction decoder (the
-            future decoder always starts from random weights) and also need
+            future decoder always starts from random weights; for
+            multivariate data the encoder only) and also need
             ``reverse_reconstruction=False`` and ``conditional=False``. Off
             by default: the forecasts have not been evaluated with them.
         """,

@@ -4,7 +4,8 @@
 shipped in ``skseqae/_weights`` instead of random ones. They were made by
 ``scripts/pretrain_encoder.py`` from :func:`pretraining_sequences` (the
 training parts of every bundled data set as univariate sequences, long ones
-cut into windows, and synthetic series), and
+cut into windows; a recipe can add synthetic series, the shipped one does
+not), and
 ``skseqae/_weights/univariate_bilstm64.json`` records how: the recipe's
 arguments, the fit's parameters and epochs, and the versions it ran with.
 """
