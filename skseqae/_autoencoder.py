@@ -203,8 +203,10 @@ class LSTMAutoencoderTransformer(_BaseSequenceAutoencoder):
         for index, inputs, (reconstruction,) in self._chunks(
             seqs, "reconstruction", moments
         ):
-            if moments is not None:  # back to the data's units
-                std = moments[1][index][:, None]
-                reconstruction, inputs = reconstruction * std, inputs * std
-            errors[index] = sequence_mse(reconstruction, inputs, seqs.lengths[index])
+            errors[index] = sequence_mse(
+                reconstruction,
+                inputs,
+                seqs.lengths[index],
+                self._error_scale(moments, index),  # back to the data's units
+            )
         return errors

@@ -390,6 +390,12 @@ class _BaseSequenceAutoencoder(
             std[std < np.finfo(np.float32).tiny] = 1.0
             self._sequence_reference = np.stack([mean, std])
 
+    @staticmethod
+    def _error_scale(moments, index):
+        """What ``sequence_mse`` multiplies the errors of sequences ``index``
+        by (their standard deviations), or None without per-sequence scaling."""
+        return None if moments is None else moments[1][index]
+
     def _sequence_moments(self, seqs):
         """Each sequence's mean and standard deviation per feature (float64,
         shape (n_sequences, n_features) each) where the fit standardizes
@@ -755,10 +761,17 @@ def _centred(model):
         assign(saved)
 
 
-def sequence_mse(predicted, target, lengths):
-    """Per-sequence mean squared error over real steps and features, float64."""
+def sequence_mse(predicted, target, lengths, scale=None):
+    """Per-sequence mean squared error over real steps and features, float64.
+
+    ``scale`` (n_sequences, n_features), if given, multiplies each
+    sequence's differences: errors of per-sequence standardized outputs
+    back in the data's units (see ``_BaseSequenceAutoencoder._sequence_moments``).
+    """
     steps = min(predicted.shape[1], target.shape[1])
     diff = predicted[:, :steps].astype(np.float64) - target[:, :steps]
+    if scale is not None:
+        diff = diff * scale[:, None, :]
     mask = np.arange(steps)[None, :] < np.asarray(lengths)[:, None]
     sq = np.where(mask[:, :, None], np.square(np.nan_to_num(diff)), 0.0)
     return sq.sum(axis=(1, 2)) / (np.asarray(lengths) * predicted.shape[2])

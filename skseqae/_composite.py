@@ -403,12 +403,10 @@ class CompositeLSTMAutoencoder(_BaseSequenceAutoencoder):
         for index, inputs, (rec, forecast) in self._chunks(
             context, "autoencoder", moments
         ):
-            future = target.batch(index)
-            if moments is not None:  # back to the data's units
-                std = moments[1][index][:, None]
-                outputs = (rec, inputs, forecast, future)
-                rec, inputs, forecast, future = (a * std for a in outputs)
-            rec_error = sequence_mse(rec, inputs, context.lengths[index])
-            future_error = sequence_mse(forecast, future, target.lengths[index])
+            scale = self._error_scale(moments, index)  # back to the data's units
+            rec_error = sequence_mse(rec, inputs, context.lengths[index], scale)
+            future_error = sequence_mse(
+                forecast, target.batch(index), target.lengths[index], scale
+            )
             errors[index] = (rec_error + w * future_error) / (1.0 + w)
         return errors
